@@ -1,0 +1,84 @@
+/** Reads and validates the environment once, into a typed Config. Nothing else reads process.env. */
+import path from 'node:path';
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  /** Postgres server URL; null means the embedded PGlite database in `dataDir`. */
+  databaseUrl: string | null;
+  databasePoolSize: number;
+  dataDir: string;
+  jwtSecret: string | null;
+  jwksUrl: string | null;
+  jwtIssuer: string | null;
+  jwtAudience: string | null;
+  corsOrigins: string[] | '*';
+  seedDemo: boolean;
+  logLevel: string;
+  maxPageSize: number;
+  maxBatchSize: number;
+  maxQueryDepth: number;
+  maxQueryCost: number;
+  maxAliases: number;
+  retrainCron: string;
+  retrainTz: string;
+  /** Train a first model at start when none is active. */
+  trainOnStart: boolean;
+  keepModelVersions: number;
+  modelPollMs: number;
+}
+
+export class ConfigError extends Error {}
+
+const DEV_SECRET = 'development-only-secret-change-me';
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return value;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
+  const jwksUrl = env.JWT_JWKS_URL || null;
+  let jwtSecret = env.JWT_SECRET || null;
+  if (!jwtSecret && !jwksUrl) {
+    if (nodeEnv === 'production') throw new ConfigError('JWT_SECRET (or JWT_JWKS_URL) must be set in production');
+    jwtSecret = DEV_SECRET;
+  }
+  const origins = (env.CORS_ORIGINS ?? '*').trim();
+  return {
+    env: nodeEnv,
+    port: int(env, 'PORT', 4000),
+    databaseUrl: env.DATABASE_URL || null,
+    databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1),
+    dataDir: path.resolve(env.DATA_DIR || '.data'),
+    jwtSecret,
+    jwksUrl,
+    jwtIssuer: env.JWT_ISSUER || null,
+    jwtAudience: env.JWT_AUDIENCE || null,
+    corsOrigins: origins === '*' ? '*' : origins.split(',').map((o) => o.trim()).filter(Boolean),
+    seedDemo: bool(env, 'SEED_DEMO', true),
+    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    maxPageSize: int(env, 'MAX_PAGE_SIZE', 100, 1),
+    maxBatchSize: int(env, 'MAX_BATCH_SIZE', 500, 1),
+    maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 10, 1),
+    maxQueryCost: int(env, 'MAX_QUERY_COST', 5000, 1),
+    maxAliases: int(env, 'MAX_ALIASES', 30, 1),
+    retrainCron: env.RETRAIN_CRON || '0 3 * * *',
+    retrainTz: env.RETRAIN_TZ || 'UTC',
+    trainOnStart: bool(env, 'TRAIN_ON_START', true),
+    keepModelVersions: int(env, 'KEEP_MODEL_VERSIONS', 5, 1),
+    modelPollMs: int(env, 'MODEL_POLL_MS', 5000, 100),
+  };
+}
