@@ -1,0 +1,204 @@
+/**
+ * The learned friend ranker: a small MLP over standardised pair features, trained in
+ * TensorFlow.js with a listwise softmax loss per user (or pointwise logistic loss), then
+ * exported as plain Float32Arrays. Scoring runs in plain JS over those arrays, so serving
+ * needs no tensors and a deserialised ranker gives bit-identical scores.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import { Rng, seededRng, shuffle } from '../eval/rng';
+import { initTfBackend } from './tf-backend';
+
+/** Row-major weights [inSize][outSize]. */
+export interface DenseLayer {
+  inSize: number;
+  outSize: number;
+  weights: Float32Array;
+  bias: Float32Array;
+}
+
+/** ReLU between layers; the last layer has one output, the score. */
+export interface Ranker {
+  numFeatures: number;
+  mean: Float32Array;
+  invStd: Float32Array;
+  layers: DenseLayer[];
+}
+
+/** Candidate lists of training users: group g's rows are groupOffsets[g] .. groupOffsets[g+1]. */
+export interface RankerTrainingSet {
+  numFeatures: number;
+  features: Float32Array;
+  labels: Uint8Array;
+  groupOffsets: Int32Array;
+}
+
+export interface RankerOptions {
+  hidden: number[];
+  loss: 'listwise' | 'pointwise';
+  epochs: number;
+  learningRate: number;
+  /** Users per gradient step. */
+  batchGroups: number;
+  l2: number;
+  seed: number;
+}
+
+export const DEFAULT_RANKER_OPTIONS: RankerOptions = {
+  hidden: [32],
+  loss: 'listwise',
+  epochs: 30,
+  learningRate: 0.005,
+  batchGroups: 32,
+  l2: 1e-5,
+  seed: 1,
+};
+
+export async function trainRanker(set: RankerTrainingSet, options: RankerOptions): Promise<Ranker> {
+  await initTfBackend();
+  const f = set.numFeatures;
+  const { mean, invStd } = standardisation(set);
+  const groups = usefulGroups(set, options.loss);
+  if (groups.length === 0) throw new Error('No training user has a held-out friend among their candidates');
+  const width = Math.max(...groups.map((g) => set.groupOffsets[g + 1] - set.groupOffsets[g]));
+  const rng = seededRng(options.seed);
+  const sizes = [f, ...options.hidden, 1];
+  const variables = sizes.slice(1).map((out, i) => ({
+    w: tf.variable(tf.tensor2d(glorot(sizes[i], out, rng), [sizes[i], out])),
+    b: tf.variable(tf.zeros([out])),
+  }));
+  const optimizer = tf.train.adam(options.learningRate);
+  const order = groups.slice();
+  try {
+    for (let epoch = 0; epoch < options.epochs; epoch++) {
+      shuffle(order, rng);
+      for (let start = 0; start < order.length; start += options.batchGroups) {
+        const batch = order.slice(start, start + options.batchGroups);
+        const { x, y, mask } = batchTensors(set, batch, width, mean, invStd);
+        optimizer.minimize(() => {
+          let h: tf.Tensor2D = x;
+          variables.forEach(({ w, b }, i) => {
+            h = tf.add(tf.matMul(h, w), b);
+            if (i < variables.length - 1) h = tf.relu(h);
+          });
+          const scores = tf.reshape(h, [batch.length, width]) as tf.Tensor2D;
+          const data = options.loss === 'listwise' ? listwiseLoss(scores, y, mask) : pointwiseLoss(scores, y, mask);
+          const penalty = variables.reduce((sum, { w }) => tf.add(sum, tf.sum(tf.square(w))), tf.scalar(0));
+          return tf.add(data, tf.mul(options.l2, penalty)) as tf.Scalar;
+        });
+        tf.dispose([x, y, mask]);
+      }
+    }
+    const layers = variables.map(({ w, b }, i) => ({
+      inSize: sizes[i],
+      outSize: sizes[i + 1],
+      weights: new Float32Array(w.dataSync()),
+      bias: new Float32Array(b.dataSync()),
+    }));
+    return { numFeatures: f, mean, invStd, layers };
+  } finally {
+    optimizer.dispose();
+    for (const { w, b } of variables) tf.dispose([w, b]);
+  }
+}
+
+/** Scores `count` feature rows; deterministic plain-JS forward pass. */
+export function scoreRows(ranker: Ranker, features: Float32Array, count: number): Float32Array {
+  const out = new Float32Array(count);
+  const f = ranker.numFeatures;
+  const widest = Math.max(f, ...ranker.layers.map((l) => l.outSize));
+  let input = new Float64Array(widest);
+  let output = new Float64Array(widest);
+  for (let r = 0; r < count; r++) {
+    for (let j = 0; j < f; j++) input[j] = (features[r * f + j] - ranker.mean[j]) * ranker.invStd[j];
+    ranker.layers.forEach((layer, li) => {
+      const { inSize, outSize, weights, bias } = layer;
+      for (let o = 0; o < outSize; o++) output[o] = bias[o];
+      for (let i = 0; i < inSize; i++) {
+        const xi = input[i];
+        if (xi === 0) continue;
+        const row = i * outSize;
+        for (let o = 0; o < outSize; o++) output[o] += xi * weights[row + o];
+      }
+      if (li < ranker.layers.length - 1) for (let o = 0; o < outSize; o++) if (output[o] < 0) output[o] = 0;
+      [input, output] = [output, input];
+    });
+    out[r] = input[0];
+  }
+  return out;
+}
+
+function listwiseLoss(scores: tf.Tensor2D, y: tf.Tensor, mask: tf.Tensor): tf.Scalar {
+  // Padding gets a score far below any real one, so it takes no probability mass.
+  const masked = tf.add(scores, tf.mul(tf.sub(mask, 1), 1e4));
+  const logProb = tf.logSoftmax(masked);
+  const target = tf.div(y, tf.sum(y, 1, true));
+  return tf.neg(tf.mean(tf.sum(tf.mul(target, logProb), 1))) as tf.Scalar;
+}
+
+function pointwiseLoss(scores: tf.Tensor2D, y: tf.Tensor, mask: tf.Tensor): tf.Scalar {
+  const perRow = tf.losses.sigmoidCrossEntropy(y, scores, undefined, undefined, tf.Reduction.NONE);
+  return tf.div(tf.sum(tf.mul(perRow, mask)), tf.sum(mask)) as tf.Scalar;
+}
+
+function batchTensors(set: RankerTrainingSet, batch: number[], width: number, mean: Float32Array, invStd: Float32Array) {
+  const f = set.numFeatures;
+  const x = new Float32Array(batch.length * width * f);
+  const y = new Float32Array(batch.length * width);
+  const mask = new Float32Array(batch.length * width);
+  batch.forEach((g, b) => {
+    for (let r = set.groupOffsets[g], slot = b * width; r < set.groupOffsets[g + 1]; r++, slot++) {
+      for (let j = 0; j < f; j++) x[slot * f + j] = (set.features[r * f + j] - mean[j]) * invStd[j];
+      y[slot] = set.labels[r];
+      mask[slot] = 1;
+    }
+  });
+  return {
+    x: tf.tensor2d(x, [batch.length * width, f]),
+    y: tf.tensor2d(y, [batch.length, width]),
+    mask: tf.tensor2d(mask, [batch.length, width]),
+  };
+}
+
+/** Listwise training needs a positive in the group; pointwise uses every non-empty group. */
+function usefulGroups(set: RankerTrainingSet, loss: RankerOptions['loss']): number[] {
+  const groups: number[] = [];
+  for (let g = 0; g + 1 < set.groupOffsets.length; g++) {
+    const from = set.groupOffsets[g];
+    const to = set.groupOffsets[g + 1];
+    if (to === from) continue;
+    let positive = false;
+    for (let r = from; r < to && !positive; r++) positive = set.labels[r] === 1;
+    if (positive || loss === 'pointwise') groups.push(g);
+  }
+  return groups;
+}
+
+function standardisation(set: RankerTrainingSet): { mean: Float32Array; invStd: Float32Array } {
+  const f = set.numFeatures;
+  const rows = set.labels.length;
+  const sum = new Float64Array(f);
+  const sq = new Float64Array(f);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < f; j++) {
+      const v = set.features[r * f + j];
+      sum[j] += v;
+      sq[j] += v * v;
+    }
+  }
+  const mean = new Float32Array(f);
+  const invStd = new Float32Array(f);
+  for (let j = 0; j < f; j++) {
+    const m = rows ? sum[j] / rows : 0;
+    const variance = rows ? sq[j] / rows - m * m : 0;
+    mean[j] = m;
+    // A constant feature (e.g. reciprocity on an all-mutual graph) is left unscaled.
+    invStd[j] = variance > 1e-12 ? 1 / Math.sqrt(variance) : 1;
+  }
+  return { mean, invStd };
+}
+
+function glorot(fanIn: number, fanOut: number, rng: Rng): Float32Array {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  return Float32Array.from({ length: fanIn * fanOut }, () => (rng() * 2 - 1) * limit);
+}
