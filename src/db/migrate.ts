@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { projectRoot } from '../paths';
 import type { Database, SqlSession } from './client';
 
 // Prisma Migrate's advisory lock key, so our runner and Prisma's never interleave.
@@ -30,13 +31,7 @@ export interface Migration {
 }
 
 export function defaultMigrationsDir(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('package.json not found above ' + __dirname);
-    dir = parent;
-  }
-  return path.join(dir, 'prisma', 'migrations');
+  return path.join(projectRoot(), 'prisma', 'migrations');
 }
 
 export function readMigrations(dir = defaultMigrationsDir()): Migration[] {

@@ -42,6 +42,8 @@ export const FEATURE_NAMES = [
   'candidateHasInterests',
   'candidateFollowsUser',
   'logFollowedByFriends',
+  'logPaths3',
+  'l3',
 ] as const;
 export const NUM_FEATURES = FEATURE_NAMES.length;
 
@@ -66,6 +68,9 @@ export class CandidateFinder {
   private readonly ra: Float64Array;
   private readonly cosine: Float64Array;
   private readonly byFriends: Int32Array;
+  private readonly paths3: Float64Array;
+  private readonly weighted2: Float64Array;
+  private readonly l3: Float64Array;
   private readonly mark: Uint8Array;
   private readonly pool: Int32Array;
 
@@ -80,13 +85,16 @@ export class CandidateFinder {
     this.ra = new Float64Array(n);
     this.cosine = new Float64Array(n);
     this.byFriends = new Int32Array(n);
+    this.paths3 = new Float64Array(n);
+    this.weighted2 = new Float64Array(n);
+    this.l3 = new Float64Array(n);
     this.mark = new Uint8Array(n);
     this.pool = new Int32Array(n);
   }
 
   find(user: number, exclude?: ExcludeFn): CandidateSet {
     const g = this.graph;
-    const { common, aa, ra, cosine, byFriends, mark, pool } = this;
+    const { common, aa, ra, cosine, byFriends, paths3, weighted2, l3, mark, pool } = this;
     let poolSize = 0;
     const addToPool = (v: number) => {
       if (mark[v] === 0) {
@@ -99,12 +107,28 @@ export class CandidateFinder {
       const w = nb.targets[i];
       const aw = g.aaWeight[w];
       const rw = g.raWeight[w];
+      const lw = Math.sqrt(rw);
       for (let j = nb.offsets[w]; j < nb.offsets[w + 1]; j++) {
         const x = nb.targets[j];
         addToPool(x);
         common[x]++;
         aa[x] += aw;
         ra[x] += rw;
+        weighted2[x] += lw;
+      }
+    }
+    // Paths of length 3 (u-a-b-v): extend every 2-path end b by one step. L3 weighs a
+    // path by 1/sqrt(deg a * deg b), as in Kovacs et al.'s L3 link predictor.
+    const twoHop = poolSize;
+    for (let i = 0; i < twoHop; i++) {
+      const b = pool[i];
+      const count = common[b];
+      const weight = weighted2[b] * Math.sqrt(g.raWeight[b]);
+      for (let j = nb.offsets[b]; j < nb.offsets[b + 1]; j++) {
+        const v = nb.targets[j];
+        addToPool(v);
+        paths3[v] += count;
+        l3[v] += weight;
       }
     }
     const fo = g.follows;
@@ -212,6 +236,8 @@ export class CandidateFinder {
       f[17] = hasInterests ? 1 : 0;
       f[18] = hasEntry(fo, v, user) ? 1 : 0;
       f[19] = Math.log1p(viaFollows);
+      f[20] = Math.log1p(paths3[v]);
+      f[21] = l3[v];
       set.common[c] = cn;
       set.interest[c] = cosine[v];
       set.followedByFriends[c] = viaFollows;
@@ -224,6 +250,9 @@ export class CandidateFinder {
       ra[v] = 0;
       cosine[v] = 0;
       byFriends[v] = 0;
+      paths3[v] = 0;
+      weighted2[v] = 0;
+      l3[v] = 0;
       mark[v] = 0;
     }
     this.ppr.clear();

@@ -1,0 +1,25 @@
+/** The per-request context: who is asking, the database, fresh loaders and the recommender. */
+import type { Viewer } from './auth';
+import type { Config } from './config';
+import type { Database } from './db/client';
+import { createLoaders, type Loaders } from './db/loaders';
+import type { PrismaClient } from './generated/prisma/client';
+import type { Logger } from './logger';
+import type { RecommenderService } from './recommender/service';
+
+export interface AppServices {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  recommender: RecommenderService;
+}
+
+export interface Context extends AppServices {
+  prisma: PrismaClient;
+  viewer: Viewer | null;
+  loaders: Loaders;
+}
+
+export function createContext(services: AppServices, viewer: Viewer | null): Context {
+  return { ...services, prisma: services.db.prisma, viewer, loaders: createLoaders(services.db.prisma, viewer) };
+}

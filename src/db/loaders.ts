@@ -1,0 +1,134 @@
+/**
+ * Per-request DataLoaders for every relation and count the API resolves, so a page of N
+ * parents costs a constant number of queries. Made fresh for each request
+ * (`createLoaders`), so nothing is cached across viewers. Values align with keys by index;
+ * a missing row is an Error for that key, never a thrown batch.
+ */
+import DataLoader from 'dataloader';
+import type { Interaction, Item, PrismaClient, User } from '../generated/prisma/client';
+import { notFound } from '../errors';
+
+type Viewer = { userId: number } | null;
+
+function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K, what: string): (V | Error)[] {
+  const map = new Map(rows.map((row) => [keyOf(row), row]));
+  return keys.map((key) => map.get(key) ?? notFound(what));
+}
+
+function countsByKey(keys: readonly number[], rows: { key: number; count: bigint | number }[]): number[] {
+  const map = new Map(rows.map((row) => [Number(row.key), Number(row.count)]));
+  return keys.map((key) => map.get(key) ?? 0);
+}
+
+/** Loads `first` rows per parent in one query with a window function (the first page of a nested list). */
+function firstPageLoader<T>(
+  prisma: PrismaClient,
+  sql: (limit: number) => string,
+  parentOf: (row: T) => number,
+) {
+  return new DataLoader<string, T[]>(async (keys) => {
+    const limit = Math.max(...keys.map((key) => Number(key.split(':')[1])));
+    const parents = [...new Set(keys.map((key) => Number(key.split(':')[0])))];
+    const rows = await prisma.$queryRawUnsafe<T[]>(sql(limit + 1), parents);
+    return keys.map((key) => {
+      const [parent, wanted] = key.split(':').map(Number);
+      return rows.filter((row) => parentOf(row) === parent).slice(0, wanted + 1);
+    });
+  });
+}
+
+export function createLoaders(prisma: PrismaClient, viewer: Viewer) {
+  const viewerId = viewer?.userId ?? 0;
+
+  // Users in a block relation with the viewer, either direction: they vanish from each other's views.
+  let blockedSet: Promise<Set<number>> | null = null;
+  const blockedWithViewer = (): Promise<Set<number>> => {
+    if (!viewer) return Promise.resolve(new Set());
+    blockedSet ??= prisma.block
+      .findMany({ where: { OR: [{ blockerId: viewerId }, { blockedId: viewerId }] } })
+      .then((rows) => new Set(rows.map((row) => (row.blockerId === viewerId ? row.blockedId : row.blockerId))));
+    return blockedSet;
+  };
+
+  const countQuery = (sql: string) =>
+    new DataLoader<number, number>(async (keys) =>
+      countsByKey(keys, await prisma.$queryRawUnsafe<{ key: number; count: bigint }[]>(sql, [...keys])),
+    );
+
+  return {
+    blockedWithViewer,
+    user: new DataLoader<number, User>(async (ids) =>
+      byKey(ids, await prisma.user.findMany({ where: { id: { in: [...ids] } } }), (row) => row.id, 'User'),
+    ),
+    item: new DataLoader<number, Item>(async (ids) =>
+      byKey(ids, await prisma.item.findMany({ where: { id: { in: [...ids] } } }), (row) => row.id, 'Item'),
+    ),
+    followerCount: countQuery(
+      `SELECT "followeeId" AS key, count(*) AS count FROM "Follow" WHERE "followeeId" = ANY($1::int[]) GROUP BY 1`,
+    ),
+    followingCount: countQuery(
+      `SELECT "followerId" AS key, count(*) AS count FROM "Follow" WHERE "followerId" = ANY($1::int[]) GROUP BY 1`,
+    ),
+    friendCount: countQuery(
+      `SELECT f."followerId" AS key, count(*) AS count FROM "Follow" f
+       JOIN "Follow" g ON g."followerId" = f."followeeId" AND g."followeeId" = f."followerId"
+       WHERE f."followerId" = ANY($1::int[]) GROUP BY 1`,
+    ),
+    authoredItemCount: countQuery(
+      `SELECT "authorId" AS key, count(*) AS count FROM "Item" WHERE "authorId" = ANY($1::int[]) GROUP BY 1`,
+    ),
+    interactionCount: countQuery(
+      `SELECT "userId" AS key, count(*) AS count FROM "Interaction" WHERE "userId" = ANY($1::int[]) GROUP BY 1`,
+    ),
+    itemCountsByType: new DataLoader<number, { type: string; count: number }[]>(async (ids) => {
+      const rows = await prisma.$queryRawUnsafe<{ key: number; type: string; count: bigint }[]>(
+        `SELECT "itemId" AS key, type::text AS type, count(*) AS count FROM "Interaction"
+         WHERE "itemId" = ANY($1::int[]) GROUP BY 1, 2 ORDER BY 1, 2`,
+        [...ids],
+      );
+      return ids.map((id) =>
+        rows.filter((row) => Number(row.key) === id).map((row) => ({ type: row.type, count: Number(row.count) })),
+      );
+    }),
+    /** Does the viewer follow each key? */
+    viewerFollows: new DataLoader<number, boolean>(async (ids) => {
+      if (!viewer) return ids.map(() => false);
+      const rows = await prisma.follow.findMany({ where: { followerId: viewerId, followeeId: { in: [...ids] } } });
+      const set = new Set(rows.map((row) => row.followeeId));
+      return ids.map((id) => set.has(id));
+    }),
+    /** Does each key follow the viewer? */
+    followsViewer: new DataLoader<number, boolean>(async (ids) => {
+      if (!viewer) return ids.map(() => false);
+      const rows = await prisma.follow.findMany({ where: { followeeId: viewerId, followerId: { in: [...ids] } } });
+      const set = new Set(rows.map((row) => row.followerId));
+      return ids.map((id) => set.has(id));
+    }),
+    viewerBlocks: new DataLoader<number, boolean>(async (ids) => {
+      if (!viewer) return ids.map(() => false);
+      const rows = await prisma.block.findMany({ where: { blockerId: viewerId, blockedId: { in: [...ids] } } });
+      const set = new Set(rows.map((row) => row.blockedId));
+      return ids.map((id) => set.has(id));
+    }),
+    /** First page of each author's items, newest first; keys are "authorId:first". */
+    authoredItemsFirstPage: firstPageLoader<Item>(
+      prisma,
+      (limit) => `SELECT * FROM (
+         SELECT i.*, row_number() OVER (PARTITION BY "authorId" ORDER BY id DESC) AS rn
+         FROM "Item" i WHERE "authorId" = ANY($1::int[])) ranked
+       WHERE rn <= ${limit} ORDER BY "authorId", id DESC`,
+      (row) => row.authorId ?? 0,
+    ),
+    /** First page of the viewer's interactions with each item; keys are "itemId:first". */
+    viewerInteractionsFirstPage: firstPageLoader<Interaction>(
+      prisma,
+      (limit) => `SELECT * FROM (
+         SELECT x.*, row_number() OVER (PARTITION BY "itemId" ORDER BY "createdAt" DESC, id DESC) AS rn
+         FROM "Interaction" x WHERE "userId" = ${viewerId} AND "itemId" = ANY($1::int[])) ranked
+       WHERE rn <= ${limit} ORDER BY "itemId", "createdAt" DESC, id DESC`,
+      (row) => row.itemId,
+    ),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,76 @@
+/**
+ * Who may see and change what. Every resolver asks these; none decides on its own.
+ * - Users erased or in a block relation with the viewer resolve to null (admins see all).
+ * - A private user's follows and interactions: the user, their friends and admins.
+ * - Hidden items: their author and admins. Items of blocked authors vanish.
+ */
+import type { Item, User } from '../generated/prisma/client';
+import type { Context } from '../context';
+import { GraphQLError } from 'graphql';
+import { ErrorCode, forbidden, unauthenticated } from '../errors';
+
+export const isSelf = (ctx: Context, userId: number) => ctx.viewer?.userId === userId;
+export const isAdmin = (ctx: Context) => ctx.viewer?.isAdmin === true;
+
+export function requireViewer(ctx: Context): number {
+  if (!ctx.viewer) throw unauthenticated();
+  return ctx.viewer.userId;
+}
+
+export function requireAdmin(ctx: Context): void {
+  requireViewer(ctx);
+  if (!isAdmin(ctx)) throw forbidden('Admins only');
+}
+
+/** The user themself or an admin. */
+export function requireSelfOrAdmin(ctx: Context, userId: number): void {
+  requireViewer(ctx);
+  if (!isSelf(ctx, userId) && !isAdmin(ctx)) throw forbidden('Only this user or an admin may do this');
+}
+
+export async function canSeeUser(ctx: Context, user: User): Promise<boolean> {
+  if (isAdmin(ctx) || isSelf(ctx, user.id)) return true;
+  if (user.erasedAt) return false;
+  return !(await ctx.loaders.blockedWithViewer()).has(user.id);
+}
+
+export async function visibleUser(ctx: Context, user: User | null): Promise<User | null> {
+  return user && (await canSeeUser(ctx, user)) ? user : null;
+}
+
+/** May the viewer see this user's follows, friends and interactions? */
+export async function canSeeActivity(ctx: Context, user: User): Promise<boolean> {
+  if (!(await canSeeUser(ctx, user))) return false;
+  if (!user.isPrivate || isAdmin(ctx) || isSelf(ctx, user.id)) return true;
+  if (!ctx.viewer) return false;
+  const [follows, followed] = await Promise.all([
+    ctx.loaders.viewerFollows.load(user.id),
+    ctx.loaders.followsViewer.load(user.id),
+  ]);
+  return follows && followed;
+}
+
+export async function requireActivityVisible(ctx: Context, user: User): Promise<void> {
+  if (!(await canSeeActivity(ctx, user))) throw forbidden('This account is private');
+}
+
+export async function canSeeItem(ctx: Context, item: Item): Promise<boolean> {
+  if (isAdmin(ctx)) return true;
+  if (item.authorId !== null && isSelf(ctx, item.authorId)) return true;
+  if (item.hidden) return false;
+  return item.authorId === null || !(await ctx.loaders.blockedWithViewer()).has(item.authorId);
+}
+
+export async function visibleItem(ctx: Context, item: Item | null): Promise<Item | null> {
+  return item && (await canSeeItem(ctx, item)) ? item : null;
+}
+
+/** Loader lookup that yields null for a missing row; other failures still throw. */
+export async function loadOrNull<K, V>(loader: { load(key: K): Promise<V> }, key: K): Promise<V | null> {
+  try {
+    return await loader.load(key);
+  } catch (error) {
+    if (error instanceof GraphQLError && error.extensions.code === ErrorCode.NOT_FOUND) return null;
+    throw error;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Relay cursor connections. Cursors are opaque base64url JSON of the sort key of the last
+ * row, so pages stay stable while rows are inserted (keyset pagination).
+ */
+import { badInput } from '../errors';
+
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+export interface Page<K> {
+  limit: number;
+  after: K | null;
+}
+
+export const DEFAULT_PAGE_SIZE = 20;
+
+export function encodeCursor(key: unknown): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+/** Validates `first` against the maximum and decodes `after`; `isKey` checks the decoded shape. */
+export function readPage<K>(args: PageArgs, maxPageSize: number, isKey: (value: unknown) => value is K): Page<K> {
+  const first = args.first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 0) throw badInput('`first` must be a non-negative integer', 'first');
+  if (first > maxPageSize) throw badInput(`\`first\` must be at most ${maxPageSize}`, 'first');
+  if (args.after == null) return { limit: first, after: null };
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(args.after, 'base64url').toString('utf8'));
+  } catch {
+    throw badInput('`after` is not a valid cursor', 'after');
+  }
+  if (!isKey(decoded)) throw badInput('`after` is not a valid cursor', 'after');
+  return { limit: first, after: decoded };
+}
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+/**
+ * Builds a connection from up to limit+1 rows (the extra row only says a next page exists).
+ * `extra` adds per-edge fields such as a score.
+ */
+export function toConnection<T, E extends object = object>(
+  rows: T[],
+  page: Page<unknown>,
+  keyOf: (row: T) => unknown,
+  extra?: (row: T) => E,
+): { edges: ({ cursor: string; node: T } & E)[]; pageInfo: Connection<T>['pageInfo'] } {
+  const hasNextPage = rows.length > page.limit;
+  const edges = rows.slice(0, page.limit).map((row) => ({
+    cursor: encodeCursor(keyOf(row)),
+    node: row,
+    ...(extra ? extra(row) : ({} as E)),
+  }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage,
+      hasPreviousPage: page.after !== null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+  };
+}
+
+export const isIdKey = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0;
+
+/** [ISO time, id] keys for lists ordered by time then id, newest first. */
+export const isTimeIdKey = (value: unknown): value is [string, number] =>
+  Array.isArray(value) &&
+  value.length === 2 &&
+  typeof value[0] === 'string' &&
+  !Number.isNaN(Date.parse(value[0])) &&
+  isIdKey(value[1]);
+
+/** Offset keys for ranked lists (recommendations), where the list itself is the order. */
+export const isOffsetKey = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;

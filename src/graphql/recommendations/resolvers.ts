@@ -1,0 +1,146 @@
+import type { Item, User } from '../../generated/prisma/client';
+import type { Resolvers } from '../../generated/graphql';
+import type { Context } from '../../context';
+import { badInput } from '../../errors';
+import { loadOrNull, requireSelfOrAdmin, visibleItem, visibleUser } from '../access';
+import { readPage, toConnection, type Page } from '../pagination';
+import { normaliseTags } from '../validation';
+
+// Ranked lists page by offset; the cursor also carries the list's recommendationId so every
+// page of one list is attributed to it.
+type RankKey = [number, string];
+const isRankKey = (value: unknown): value is RankKey =>
+  Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && value[0] >= 0 && typeof value[1] === 'string';
+const isOffset = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+
+const MAX_MUTUAL_SHOWN = 3;
+
+async function visibleUsers(ctx: Context, ids: number[], max: number): Promise<User[]> {
+  const users = await Promise.all(ids.map(async (id) => visibleUser(ctx, await loadOrNull(ctx.loaders.user, id))));
+  return users.filter((user): user is User => user !== null && !user.erasedAt).slice(0, max);
+}
+
+/** Resolves scored ids to visible items, keeping rank order; drops what the viewer may not see. */
+async function scoredItems<T extends { score: number }>(ctx: Context, rows: (T & { id: number })[]) {
+  const items = await Promise.all(rows.map(async (row) => visibleItem(ctx, await loadOrNull(ctx.loaders.item, row.id))));
+  return rows.flatMap((row, i) => (items[i] ? [{ ...row, item: items[i] as Item }] : []));
+}
+
+function offsetPage(ctx: Context, args: { first?: number | null; after?: string | null }): Page<number> {
+  return readPage(args, ctx.config.maxPageSize, isOffset);
+}
+
+function rankedConnection<T>(rows: T[], page: Page<number>) {
+  const start = page.after === null ? 0 : page.after + 1;
+  const slice = rows.slice(start, start + page.limit + 1);
+  return toConnection(
+    slice.map((row, i) => ({ row, offset: start + i })),
+    page,
+    (entry) => entry.offset,
+  );
+}
+
+export const recommendationResolvers: Resolvers = {
+  Query: {
+    trendingItems: async (_, args, ctx) => {
+      const page = offsetPage(ctx, args);
+      const start = page.after === null ? 0 : page.after + 1;
+      if (args.category != null && args.category.length > 60) throw badInput('`category` is too long', 'category');
+      const rows = await ctx.recommender.trending(
+        args.window ?? 'WEEK',
+        args.category ?? null,
+        start + page.limit + 1,
+        await ctx.loaders.blockedWithViewer(),
+      );
+      const connection = rankedConnection(await scoredItems(ctx, rows), page);
+      return { ...connection, edges: connection.edges.map((e) => ({ cursor: e.cursor, node: e.node.row.item, score: e.node.row.score })) };
+    },
+  },
+
+  User: {
+    recommendedItems: async (user, args, ctx) => {
+      requireSelfOrAdmin(ctx, user.id);
+      const page = readPage(args, ctx.config.maxPageSize, isRankKey);
+      const start = page.after === null ? 0 : page.after[0] + 1;
+      const filter = args.filter ?? {};
+      const result = await ctx.recommender.recommendItems({
+        userId: user.id,
+        limit: start + page.limit + 1,
+        category: filter.category,
+        tags: filter.tags ? normaliseTags(filter.tags) : null,
+        excludeSeen: filter.excludeSeen ?? true,
+      });
+      const recommendationId = page.after?.[1] ?? result.recommendationId;
+      const visible = await scoredItems(ctx, result.items.map((row) => ({ ...row, id: row.itemId })));
+      const slice = visible.slice(start, start + page.limit + 1);
+      const connection = toConnection(
+        slice.map((row, i) => ({ row, offset: start + i })),
+        { limit: page.limit, after: page.after },
+        (entry) => [entry.offset, recommendationId],
+      );
+      return {
+        recommendationId,
+        source: result.source,
+        pageInfo: connection.pageInfo,
+        edges: await Promise.all(
+          connection.edges.map(async (edge) => ({
+            cursor: edge.cursor,
+            node: edge.node.row.item,
+            score: edge.node.row.score,
+            reasons: await Promise.all(
+              edge.node.row.reasons.map(async (reason) => ({
+                kind: reason.kind,
+                weight: reason.weight,
+                users: await visibleUsers(ctx, reason.userIds, 3),
+                item: reason.itemId ? await visibleItem(ctx, await loadOrNull(ctx.loaders.item, reason.itemId)) : null,
+              })),
+            ),
+          })),
+        ),
+      };
+    },
+    friendSuggestions: async (user, args, ctx) => {
+      requireSelfOrAdmin(ctx, user.id);
+      const page = offsetPage(ctx, args);
+      const start = page.after === null ? 0 : page.after + 1;
+      const result = await ctx.recommender.suggestFriends(user.id, start + page.limit + 1);
+      const users = await Promise.all(result.suggestions.map((s) => visibleUsers(ctx, [s.userId], 1)));
+      const rows = result.suggestions.flatMap((s, i) => (users[i].length ? [{ ...s, user: users[i][0] }] : []));
+      const connection = rankedConnection(rows, page);
+      return {
+        source: result.source,
+        pageInfo: connection.pageInfo,
+        edges: await Promise.all(
+          connection.edges.map(async (edge) => ({
+            cursor: edge.cursor,
+            node: edge.node.row.user,
+            score: edge.node.row.score,
+            mutualFriendCount: edge.node.row.mutualFriendCount,
+            mutualFriends: await visibleUsers(ctx, edge.node.row.mutualFriendIds, MAX_MUTUAL_SHOWN),
+            reasons: edge.node.row.reasons,
+          })),
+        ),
+      };
+    },
+    similarUsers: async (user, args, ctx) => {
+      requireSelfOrAdmin(ctx, user.id);
+      const page = offsetPage(ctx, args);
+      const start = page.after === null ? 0 : page.after + 1;
+      const rows = await ctx.recommender.similarUsers(user.id, start + page.limit + 1);
+      const users = await Promise.all(rows.map((row) => visibleUsers(ctx, [row.id], 1)));
+      const visible = rows.flatMap((row, i) => (users[i].length ? [{ ...row, user: users[i][0] }] : []));
+      const connection = rankedConnection(visible, page);
+      return { ...connection, edges: connection.edges.map((e) => ({ cursor: e.cursor, node: e.node.row.user, score: e.node.row.score })) };
+    },
+  },
+
+  Item: {
+    similarItems: async (item, args, ctx) => {
+      const page = offsetPage(ctx, args);
+      const start = page.after === null ? 0 : page.after + 1;
+      const rows = await ctx.recommender.similarItems(item.id, start + page.limit + 1);
+      const connection = rankedConnection(await scoredItems(ctx, rows), page);
+      return { ...connection, edges: connection.edges.map((e) => ({ cursor: e.cursor, node: e.node.row.item, score: e.node.row.score })) };
+    },
+  },
+};

@@ -1,0 +1,75 @@
+/**
+ * Composition root: config -> database (+ migrations, demo data) -> recommender -> HTTP.
+ * Stops gracefully on SIGTERM/SIGINT: stop accepting, drain requests, stop jobs, close the database.
+ */
+import type { AddressInfo } from 'node:net';
+import { createApp, type App } from './app';
+import { loadConfig, type Config } from './config';
+import { openDatabase, type Database } from './db/client';
+import { migrate } from './db/migrate';
+import { seedDemoData } from './db/seed';
+import { createLogger, type Logger } from './logger';
+import { RecommenderService } from './recommender/service';
+
+export interface RunningServer {
+  url: string;
+  app: App;
+  db: Database;
+  recommender: RecommenderService;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, logger: Logger, options: { db?: Database } = {}): Promise<RunningServer> {
+  const db =
+    options.db ??
+    (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }));
+  const applied = await migrate(db);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+  if (config.seedDemo) {
+    const seeded = await seedDemoData(db.prisma);
+    if (seeded) logger.info(seeded, 'demo data loaded into the empty database');
+  }
+  const recommender = new RecommenderService({ config, db, logger: logger.child({ component: 'recommender' }) });
+  const app = await createApp({ config, db, logger, recommender });
+  await new Promise<void>((resolve) => app.httpServer.listen(config.port, resolve));
+  const { port } = app.httpServer.address() as AddressInfo;
+  const url = `http://localhost:${port}/graphql`;
+  logger.info({ url, database: db.kind === 'postgres' ? 'postgres' : `pglite:${config.dataDir}` }, 'server ready');
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    app,
+    db,
+    recommender,
+    stop: () =>
+      (stopping ??= (async () => {
+        await app.apollo.stop();
+        if (!options.db) await db.close();
+      })()),
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const server = await startServer(config, logger);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'shutting down');
+      server.stop().then(
+        () => process.exit(0),
+        (error) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
