@@ -1,0 +1,235 @@
+/**
+ * The item recommender: its immutable trained form (ItemModel, plain typed arrays) and
+ * training. Training fits everything twice: once without a validation carve-out of the
+ * training pairs to teach the ranker how the sources' evidence predicts held-back
+ * positives, then on all pairs for serving; the ranker is reused as is.
+ */
+import { holdOut, type PositivePairs } from '../eval/split';
+import { buildContentIndex, type ContentIndex } from './content';
+import { buildInteractions, type Csr, type ItemTrainingData } from './data';
+import { easeDimension, fitEase } from './ease';
+import { buildCandidates, NUM_FEATURES } from './features';
+import { fitItemKnn } from './itemknn';
+import type { NeighbourLists } from './neighbours';
+import { computePopularity, newestItems, referenceNow, type PopularityStats } from './popularity';
+import type { RankerWeights } from './ranker';
+import { trainRanker, type RankerExample } from './ranker-train';
+import { socialCircle } from './social';
+
+export interface ItemModelConfig {
+  itemItem: {
+    /** `auto`: EASE when its dense dimension is at most maxDenseDim, else RP3beta. */
+    kind: 'auto' | 'ease' | 'cosine' | 'rp3beta';
+    lambda: number;
+    dropout: number;
+    neighbours: number;
+    minSupport: number;
+    maxDenseDim: number;
+    shrink: number;
+    beta: number;
+  };
+  candidates: { itemItem: number; social: number; popular: number; trending: number; content: number; fresh: number };
+  ranker: {
+    enabled: boolean;
+    hidden: number;
+    epochs: number;
+    learningRate: number;
+    batchUsers: number;
+    l2: number;
+    /** Users sampled for ranker examples (bounds memory and time on large data). */
+    maxUsers: number;
+  };
+  trendingHalfLifeDays: number;
+  freshDays: number;
+  seed: number;
+}
+
+export const DEFAULT_CONFIG: ItemModelConfig = {
+  itemItem: { kind: 'auto', lambda: 200, dropout: 0, neighbours: 200, minSupport: 1, maxDenseDim: 4000, shrink: 10, beta: 0.5 },
+  candidates: { itemItem: 150, social: 30, popular: 30, trending: 10, content: 20, fresh: 10 },
+  ranker: { enabled: true, hidden: 32, epochs: 30, learningRate: 0.005, batchUsers: 128, l2: 1e-5, maxUsers: 6000 },
+  trendingHalfLifeDays: 14,
+  freshDays: 7,
+  seed: 1,
+};
+
+export type ItemModelConfigInput = {
+  [K in keyof ItemModelConfig]?: ItemModelConfig[K] extends object ? Partial<ItemModelConfig[K]> : ItemModelConfig[K];
+};
+
+export function resolveConfig(input: ItemModelConfigInput = {}): ItemModelConfig {
+  return {
+    itemItem: { ...DEFAULT_CONFIG.itemItem, ...input.itemItem },
+    candidates: { ...DEFAULT_CONFIG.candidates, ...input.candidates },
+    ranker: { ...DEFAULT_CONFIG.ranker, ...input.ranker },
+    trendingHalfLifeDays: input.trendingHalfLifeDays ?? DEFAULT_CONFIG.trendingHalfLifeDays,
+    freshDays: input.freshDays ?? DEFAULT_CONFIG.freshDays,
+    seed: input.seed ?? DEFAULT_CONFIG.seed,
+  };
+}
+
+/** A trained model: immutable plain data (see artifact.ts for its binary form). */
+export interface ItemModel {
+  numUsers: number;
+  numItems: number;
+  /** Reference time (Unix seconds) for ages and trending. */
+  now: number;
+  itemItemKind: 'ease' | 'cosine' | 'rp3beta';
+  itemItem: NeighbourLists;
+  popularity: PopularityStats;
+  newest: Int32Array;
+  createdAt: Float64Array | null;
+  content: ContentIndex;
+  /** Training positives per user: friends' evidence at serving time. */
+  userItems: Csr;
+  follows: Csr | null;
+  ranker: RankerWeights | null;
+  config: ItemModelConfig;
+}
+
+export interface TrainReport {
+  itemItemKind: ItemModel['itemItemKind'];
+  backend: string | null;
+  rankerExamples: number;
+  rankerBestEpoch: number;
+  rankerRecallByEpoch: number[];
+  millis: Record<string, number>;
+}
+
+/** Fits every source on `data` (no ranker). */
+export function fitSources(data: ItemTrainingData, config: ItemModelConfig): ItemModel {
+  const x = buildInteractions(data);
+  const now = referenceNow(data);
+  const popularity = computePopularity(data, x, config.trendingHalfLifeDays, now);
+  const ii = config.itemItem;
+  let kind: ItemModel['itemItemKind'];
+  if (ii.kind === 'auto') kind = easeDimension(x, ii.minSupport).dim <= ii.maxDenseDim ? 'ease' : 'rp3beta';
+  else kind = ii.kind;
+  const itemItem =
+    kind === 'ease'
+      ? fitEase(x, data.numItems, ii)
+      : fitItemKnn(x, data.numItems, { similarity: kind, neighbours: ii.neighbours, shrink: ii.shrink, beta: ii.beta });
+  return {
+    numUsers: data.numUsers,
+    numItems: data.numItems,
+    now,
+    itemItemKind: kind,
+    itemItem,
+    popularity,
+    newest: newestItems(data.itemFeatures?.createdAt),
+    createdAt: data.itemFeatures?.createdAt ?? null,
+    content: buildContentIndex(data.itemFeatures, data.numItems, popularity.count),
+    userItems: { indptr: x.byUser.indptr, indices: x.byUser.indices },
+    follows: data.follows ?? null,
+    ranker: null,
+    config,
+  };
+}
+
+export async function trainItemModel(
+  data: ItemTrainingData,
+  configInput: ItemModelConfigInput = {},
+): Promise<{ model: ItemModel; report: TrainReport }> {
+  const config = resolveConfig(configInput);
+  const millis: Record<string, number> = {};
+  const timed = <T>(name: string, run: () => T): T => {
+    const start = Date.now();
+    const out = run();
+    millis[name] = Date.now() - start;
+    return out;
+  };
+  let ranker: RankerWeights | null = null;
+  let backend: string | null = null;
+  let rankerExamples = 0;
+  let rankerBestEpoch = 0;
+  let rankerRecallByEpoch: number[] = [];
+  if (config.ranker.enabled) {
+    const { fit, validation } = timed('carve', () => carveValidation(data, config.seed));
+    const inner = timed('fitValidation', () => fitSources(fit, config));
+    const examples = timed('examples', () => rankerExamplesFor(inner, fit, validation, config));
+    rankerExamples = examples.length;
+    const start = Date.now();
+    const result = await trainRanker(examples, NUM_FEATURES, { ...config.ranker, seed: config.seed });
+    millis.ranker = Date.now() - start;
+    ranker = result.weights;
+    backend = result.backend;
+    rankerBestEpoch = result.bestEpoch;
+    rankerRecallByEpoch = result.recallByEpoch;
+  }
+  const model = timed('fitFull', () => fitSources(data, config));
+  model.ranker = ranker;
+  return {
+    model,
+    report: { itemItemKind: model.itemItemKind, backend, rankerExamples, rankerBestEpoch, rankerRecallByEpoch, millis },
+  };
+}
+
+/** Splits the positives of `data` into a fitting part and per-user validation items (hides stay in both). */
+export function carveValidation(data: ItemTrainingData, seed: number): { fit: ItemTrainingData; validation: Map<number, Set<number>> } {
+  const positive: number[] = [];
+  for (let e = 0; e < data.weights.length; e++) if (data.weights[e] > 0) positive.push(e);
+  const pairs: PositivePairs = {
+    numUsers: data.numUsers,
+    numItems: data.numItems,
+    users: Int32Array.from(positive, (e) => data.users[e]),
+    items: Int32Array.from(positive, (e) => data.items[e]),
+    values: Float32Array.from(positive, (e) => data.weights[e]),
+    times: null,
+  };
+  const split = holdOut(pairs, { mode: 'random', seed: (seed * 7919 + 104729) >>> 0 });
+  const held = new Uint8Array(data.weights.length);
+  const validation = new Map<number, Set<number>>();
+  for (const p of split.heldOut) {
+    const e = positive[p];
+    held[e] = 1;
+    const u = data.users[e];
+    if (!validation.has(u)) validation.set(u, new Set());
+    validation.get(u)!.add(data.items[e]);
+  }
+  const keep: number[] = [];
+  for (let e = 0; e < data.weights.length; e++) if (!held[e]) keep.push(e);
+  const pick = <T extends Int32Array | Float32Array | Float64Array>(a: T) => a.constructor === Float64Array
+    ? (Float64Array.from(keep, (e) => a[e]) as T)
+    : a.constructor === Float32Array
+      ? (Float32Array.from(keep, (e) => a[e]) as T)
+      : (Int32Array.from(keep, (e) => a[e]) as T);
+  const fit: ItemTrainingData = {
+    ...data,
+    users: pick(data.users),
+    items: pick(data.items),
+    weights: pick(data.weights),
+    times: data.times ? pick(data.times) : undefined,
+  };
+  return { fit, validation };
+}
+
+/** One example per validation user: candidates from their fitting history, labelled by validation items. */
+export function rankerExamplesFor(
+  model: ItemModel,
+  fit: ItemTrainingData,
+  validation: Map<number, Set<number>>,
+  config: ItemModelConfig,
+): RankerExample[] {
+  const users = [...validation.keys()].sort((a, b) => a - b);
+  const step = Math.max(1, users.length / config.ranker.maxUsers);
+  const examples: RankerExample[] = [];
+  const weightsByUser = positivesWithWeights(fit);
+  for (let t = 0; t < users.length; t += step) {
+    const u = users[Math.floor(t)];
+    const { items, weights, hidden } = weightsByUser(u);
+    const circle = socialCircle(model.follows ?? undefined, u);
+    const set = buildCandidates(model, { items, weights, hidden, followees: circle.followees, friends: circle.friends });
+    const labels = Uint8Array.from(set.items, (j) => (validation.get(u)!.has(j) ? 1 : 0));
+    examples.push({ features: set.features, labels });
+  }
+  return examples;
+}
+
+function positivesWithWeights(data: ItemTrainingData) {
+  const x = buildInteractions(data);
+  return (u: number) => ({
+    items: x.byUser.indices.subarray(x.byUser.indptr[u], x.byUser.indptr[u + 1]),
+    weights: x.byUser.values.subarray(x.byUser.indptr[u], x.byUser.indptr[u + 1]),
+    hidden: x.hidden.indices.subarray(x.hidden.indptr[u], x.hidden.indptr[u + 1]),
+  });
+}

@@ -1,0 +1,129 @@
+/**
+ * Serving: recommendations for a user's CURRENT history, and why. Pure TypeScript over the
+ * model's arrays (no TensorFlow, no database); a just-recorded interaction changes the next
+ * call's results because nothing per user is precomputed.
+ */
+import type { UserHistory } from './data';
+import { buildCandidates, NUM_FEATURES, scratchFor, type SourceName } from './features';
+import type { ItemModel } from './model';
+import { rankerScore, sourceContributions } from './ranker';
+import { usersWithItem } from './social';
+
+export interface Recommendation {
+  item: number;
+  score: number;
+  /** Each source's share of the score (see ranker.sourceContributions); without a ranker, the raw evidence. */
+  sources: Record<SourceName, number>;
+}
+
+export interface RecommendOptions {
+  count: number;
+  /** Items never to return (e.g. already shown); history and hidden items are always excluded. */
+  exclude?: ArrayLike<number>;
+}
+
+/** Best first. Never throws for unknown item or user indices: they are ignored. */
+export function recommendItems(model: ItemModel, history: UserHistory, options: RecommendOptions): Recommendation[] {
+  const set = buildCandidates(model, history, options.exclude);
+  const count = set.items.length;
+  const scores = new Float64Array(count);
+  for (let c = 0; c < count; c++) {
+    scores[c] = model.ranker
+      ? rankerScore(model.ranker, set.features, c * NUM_FEATURES)
+      : fallbackScore(set.features, c * NUM_FEATURES);
+  }
+  const order = Array.from({ length: count }, (_, c) => c).sort((a, b) => scores[b] - scores[a] || set.items[a] - set.items[b]);
+  return order.slice(0, options.count).map((c) => ({
+    item: set.items[c],
+    score: scores[c],
+    sources: model.ranker ? sourceContributions(model.ranker, set.features, c * NUM_FEATURES) : rawEvidence(set.features, c * NUM_FEATURES),
+  }));
+}
+
+/** Item-item score first; popularity breaks ties (and orders items with no item-item evidence). */
+function fallbackScore(f: Float32Array, o: number): number {
+  return f[o] + 1e-6 * f[o + 3];
+}
+
+function rawEvidence(f: Float32Array, o: number): Record<SourceName, number> {
+  return { itemItem: f[o], social: f[o + 5] + f[o + 7], content: f[o + 8], popularity: f[o + 3], freshness: f[o + 13] };
+}
+
+export type Reason =
+  | { kind: 'SIMILAR_TO_ITEM'; items: { item: number; weight: number }[] }
+  | { kind: 'FRIENDS_ENGAGED'; users: number[]; friends: boolean }
+  | { kind: 'POPULAR'; rank: number }
+  | { kind: 'TRENDING'; rank: number }
+  | { kind: 'NEW_ITEM'; ageDays: number }
+  | { kind: 'CONTENT_MATCH'; tags: number[]; category: number | null };
+
+export interface Explanation {
+  item: number;
+  /** Strongest first, ordered by the recommendation's source contributions when given. */
+  reasons: Reason[];
+}
+
+const SECONDS_PER_DAY = 86_400;
+const POPULAR_RANK = 100;
+
+/**
+ * Reasons for each item given the same history: the history items whose neighbour lists
+ * gave it weight, the friends/followees who engaged, popularity, freshness and shared tags.
+ */
+export function explainItems(
+  model: ItemModel,
+  history: UserHistory,
+  recommendations: { item: number; sources?: Record<SourceName, number> }[],
+  maxPerReason = 3,
+): Explanation[] {
+  const targets = new Map<number, { item: number; weight: number }[]>();
+  for (const r of recommendations) targets.set(r.item, []);
+  const lists = model.itemItem;
+  for (let h = 0; h < history.items.length; h++) {
+    const i = history.items[h];
+    if (i < 0 || i >= model.numItems) continue;
+    const w = history.weights ? history.weights[h] : 1;
+    for (let p = lists.indptr[i]; p < lists.indptr[i + 1]; p++) {
+      const found = targets.get(lists.indices[p]);
+      if (found) found.push({ item: i, weight: w * lists.values[p] });
+    }
+  }
+  const profile = scratchFor(model).profile;
+  profile.build(history.items);
+  const followees = history.followees ?? [];
+  const friends = new Set(Array.from(history.friends ?? []));
+  const popRank = rankMap(model.popularity.popularOrder, POPULAR_RANK);
+  const trendRank = rankMap(model.popularity.trendingOrder, POPULAR_RANK);
+  return recommendations.map(({ item, sources }) => {
+    const bySource: [SourceName, Reason][] = [];
+    const similar = (targets.get(item) ?? []).filter((s) => s.weight > 0).sort((a, b) => b.weight - a.weight);
+    if (similar.length) bySource.push(['itemItem', { kind: 'SIMILAR_TO_ITEM', items: similar.slice(0, maxPerReason) }]);
+    const engaged = usersWithItem(model.userItems, followees, item, 50);
+    if (engaged.length) {
+      const mutual = engaged.filter((u) => friends.has(u));
+      const users = (mutual.length ? mutual : engaged).slice(0, maxPerReason);
+      bySource.push(['social', { kind: 'FRIENDS_ENGAGED', users, friends: mutual.length > 0 }]);
+    }
+    const shared = profile.sharedTags(item, maxPerReason);
+    const category = model.content.category[item] >= 0 && profile.categoryAffinity(item) > 0 ? model.content.category[item] : null;
+    if (shared.length || category !== null) bySource.push(['content', { kind: 'CONTENT_MATCH', tags: shared, category }]);
+    const trending = trendRank.get(item);
+    const popular = popRank.get(item);
+    if (trending !== undefined && model.popularity.trending !== model.popularity.count) {
+      bySource.push(['popularity', { kind: 'TRENDING', rank: trending }]);
+    } else if (popular !== undefined) bySource.push(['popularity', { kind: 'POPULAR', rank: popular }]);
+    const created = model.createdAt ? model.createdAt[item] : NaN;
+    const ageDays = (model.now - created) / SECONDS_PER_DAY;
+    if (!Number.isNaN(created) && ageDays <= model.config.freshDays) {
+      bySource.push(['freshness', { kind: 'NEW_ITEM', ageDays: Math.max(0, ageDays) }]);
+    }
+    if (sources) bySource.sort((a, b) => sources[b[0]] - sources[a[0]]);
+    return { item, reasons: bySource.map(([, reason]) => reason) };
+  });
+}
+
+function rankMap(order: Int32Array, limit: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (let r = 0; r < Math.min(limit, order.length); r++) out.set(order[r], r + 1);
+  return out;
+}

@@ -1,0 +1,61 @@
+/** The real server (HTTP on port 0, real context) on a per-file test database. */
+import { mintToken } from '../../src/auth';
+import { loadConfig, type Config } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { startServer, type RunningServer } from '../../src/server';
+import { toGlobalId } from '../../src/graphql/ids';
+import { createTestDatabase, type TestDatabase } from './db';
+import { factories } from './factories';
+
+export const TEST_SECRET = 'test-secret-0123456789';
+
+export interface GraphQLResponse<T = any> {
+  status: number;
+  data?: T;
+  errors?: { message: string; path?: string[]; extensions?: { code?: string; [key: string]: unknown } }[];
+}
+
+export interface TestServer {
+  server: RunningServer;
+  database: TestDatabase;
+  config: Config;
+  make: ReturnType<typeof factories>;
+  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse<T>>;
+  tokenFor(userId: number, admin?: boolean): Promise<string>;
+  close(): Promise<void>;
+}
+
+export const uid = (id: number) => toGlobalId('User', id);
+export const iid = (id: number) => toGlobalId('Item', id);
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    JWT_SECRET: TEST_SECRET,
+    SEED_DEMO: 'false',
+    TRAIN_ON_START: 'false',
+    ...env,
+  });
+  const server = await startServer(config, createLogger(config.logLevel), { db: database.db });
+  return {
+    server,
+    database,
+    config,
+    make: factories(database.db),
+    async gql(query, variables = {}, token = null) {
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, ...((await response.json()) as object) };
+    },
+    tokenFor: (userId, admin = false) => mintToken(TEST_SECRET, userId, { admin }),
+    async close() {
+      await server.stop();
+      await database.drop();
+    },
+  };
+}
