@@ -1,0 +1,150 @@
+/**
+ * Serving: ranks one user's candidates from the current graph with a trained model. A
+ * suggester binds an immutable FriendModel to one graph snapshot; make a new one when the
+ * graph changes (prepareGraph is O(edges)). suggest() is synchronous and not re-entrant
+ * per suggester, which is safe on one JS thread.
+ */
+import { Csr, FriendTrainingData } from './data';
+import { CandidateFinder, CandidateSet, FEATURE_NAMES, NUM_FEATURES } from './candidates';
+import { SocialGraph, prepareGraph } from './graph';
+import { FriendModel } from './model';
+import { scoreRows } from './ranker';
+
+export type FriendReasonKind = 'MUTUAL_FRIENDS' | 'SHARED_INTERESTS' | 'FOLLOWED_BY_YOUR_FRIENDS' | 'FOLLOWS_YOU' | 'POPULAR';
+
+export interface FriendReason {
+  kind: FriendReasonKind;
+  /** Share of the explained score, 0..1; a suggestion's weights sum to 1. */
+  weight: number;
+}
+
+export interface FriendSuggestion {
+  user: number;
+  score: number;
+  /** Friends (mutual follows) of both, ascending index; all of them. */
+  mutualFriends: number[];
+  /** People the user follows who follow the candidate. */
+  followedByFriends: number;
+  interestSimilarity: number;
+  reasons: FriendReason[];
+}
+
+export interface FriendSuggester {
+  model: FriendModel;
+  graph: SocialGraph;
+  finder: CandidateFinder;
+}
+
+/** Users never to suggest in this call, on top of self, followed users and data.excluded. */
+export type SuggestExclusion = ReadonlySet<number> | ((user: number) => boolean);
+
+export function createFriendSuggester(model: FriendModel, data: FriendTrainingData): FriendSuggester {
+  const graph = prepareGraph(data);
+  return { model, graph, finder: new CandidateFinder(graph, model.candidates) };
+}
+
+/** The k best candidates, best first; fewer when the user's neighbourhood is smaller. Never throws for a valid index. */
+export function suggest(suggester: FriendSuggester, user: number, k: number, exclude?: SuggestExclusion): FriendSuggestion[] {
+  const { graph, model, finder } = suggester;
+  if (!Number.isInteger(user) || user < 0 || user >= graph.numUsers) throw new RangeError(`No user index ${user}`);
+  const excludeFn = typeof exclude === 'function' ? exclude : exclude ? (v: number) => exclude.has(v) : undefined;
+  const set = finder.find(user, excludeFn);
+  const count = set.candidates.length;
+  const scores = scoreRows(model.ranker, set.features, count);
+  const order = Array.from({ length: count }, (_, c) => c)
+    .sort((a, b) => scores[b] - scores[a] || set.candidates[a] - set.candidates[b])
+    .slice(0, Math.max(0, k));
+  return order.map((c) => ({
+    user: set.candidates[c],
+    score: scores[c],
+    mutualFriends: intersectFriends(graph, user, set.candidates[c]),
+    followedByFriends: set.followedByFriends[c],
+    interestSimilarity: set.interest[c],
+    reasons: explain(suggester, set, c, scores[c]),
+  }));
+}
+
+/** Scores for a whole candidate set (evaluation); aligned with set.candidates. */
+export function scoreCandidates(model: FriendModel, set: CandidateSet): Float32Array {
+  return scoreRows(model.ranker, set.features, set.candidates.length);
+}
+
+/**
+ * Reasons by occlusion: each group's features are set to the training mean (a
+ * standardised 0) and the score drop is that group's contribution. Only groups whose
+ * signal is present and whose contribution is positive become reasons; with none, the
+ * suggestion is explained as POPULAR.
+ */
+const REASON_FEATURES: Record<Exclude<FriendReasonKind, 'POPULAR'>, readonly (typeof FEATURE_NAMES)[number][]> = {
+  MUTUAL_FRIENDS: [
+    'logCommon',
+    'adamicAdar',
+    'resourceAllocation',
+    'jaccard',
+    'commonOverCandidateDegree',
+    'commonOverUserDegree',
+    'adamicAdarOverMax',
+    'logRankAdamicAdar',
+    'logPpr',
+    'logPprOverDegree',
+    'pprOverMax',
+    'logRankPpr',
+    'logPaths3',
+    'l3',
+  ],
+  SHARED_INTERESTS: ['interestCosine', 'logRankInterest', 'candidateHasInterests'],
+  FOLLOWED_BY_YOUR_FRIENDS: ['logFollowedByFriends'],
+  FOLLOWS_YOU: ['candidateFollowsUser'],
+};
+
+function explain(suggester: FriendSuggester, set: CandidateSet, c: number, score: number): FriendReason[] {
+  const { ranker } = suggester.model;
+  const row = set.features.slice(c * NUM_FEATURES, (c + 1) * NUM_FEATURES);
+  const present: Record<keyof typeof REASON_FEATURES, boolean> = {
+    MUTUAL_FRIENDS: set.common[c] > 0,
+    SHARED_INTERESTS: set.interest[c] > 0,
+    // In an all-mutual graph this equals the mutual friends; it is a reason only beyond them.
+    FOLLOWED_BY_YOUR_FRIENDS: set.followedByFriends[c] > set.common[c],
+    FOLLOWS_YOU: row[FEATURE_NAMES.indexOf('candidateFollowsUser')] === 1,
+  };
+  const reasons: FriendReason[] = [];
+  for (const kind of Object.keys(REASON_FEATURES) as (keyof typeof REASON_FEATURES)[]) {
+    if (!present[kind]) continue;
+    const occluded = row.slice();
+    for (const name of REASON_FEATURES[kind]) {
+      const j = FEATURE_NAMES.indexOf(name);
+      occluded[j] = ranker.mean[j];
+    }
+    const drop = score - scoreRows(ranker, occluded, 1)[0];
+    if (drop > 0) reasons.push({ kind, weight: drop });
+  }
+  const total = reasons.reduce((sum, r) => sum + r.weight, 0);
+  if (total <= 0) return [{ kind: 'POPULAR', weight: 1 }];
+  return reasons.map((r) => ({ kind: r.kind, weight: r.weight / total })).sort((a, b) => b.weight - a.weight);
+}
+
+/** Friends of both (mutual follows on each side), by merging sorted rows. */
+function intersectFriends(graph: SocialGraph, user: number, other: number): number[] {
+  const out: number[] = [];
+  const a = friendsOf(graph, user);
+  const b = friendsOf(graph, other);
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      out.push(a[i]);
+      i++;
+      j++;
+    } else if (a[i] < b[j]) i++;
+    else j++;
+  }
+  return out;
+}
+
+function friendsOf(graph: SocialGraph, user: number): Int32Array {
+  const row = (csr: Csr) => csr.targets.subarray(csr.offsets[user], csr.offsets[user + 1]);
+  const out = row(graph.follows);
+  if (graph.follows === graph.neighbours) return out;
+  const followers = new Set(row(graph.followers));
+  return out.filter((v) => followers.has(v));
+}
