@@ -10,7 +10,7 @@ import { seededRng } from '../eval/rng';
 import { BaselineScorer, degreePopularity, neighbourhoodOverlap, personalizedPageRank } from './baselines';
 import { FriendTrainingData, hasEntry } from './data';
 import { SocialGraph, prepareGraph } from './graph';
-import { loadFriendGraph } from './load';
+import { FriendGraphInput, loadFriendGraph } from './load';
 import { FriendTrainingOptions, trainFriendModel } from './model';
 import { createFriendSuggester, scoreCandidates } from './suggest';
 import { holdOutFriendships } from './split';
@@ -30,6 +30,15 @@ const PPR_BASELINE = { alpha: 0.3, epsilon: 1e-6 };
 
 export async function runFriendsEvaluation(opts: FriendsEvaluationOptions): Promise<EvalTable> {
   const input = await loadFriendGraph(opts.dataset, opts.dir);
+  return evaluateFriendGraph(input, opts.dataset, opts);
+}
+
+/** The protocol on an already loaded graph (synthetic graphs in tests). */
+export async function evaluateFriendGraph(
+  input: FriendGraphInput,
+  name: string,
+  opts: Pick<FriendsEvaluationOptions, 'seed' | 'ks' | 'training'>,
+): Promise<EvalTable> {
   const split = holdOutFriendships(input.numUsers, input.edgeA, input.edgeB, HELD_OUT_FRACTION, seededRng(opts.seed));
   const data: FriendTrainingData = { numUsers: input.numUsers, follows: split.follows, interactions: input.interactions };
   const graph = prepareGraph(data);
@@ -79,7 +88,7 @@ export async function runFriendsEvaluation(opts: FriendsEvaluationOptions): Prom
   });
 
   return {
-    dataset: opts.dataset,
+    dataset: name,
     task: 'friends',
     split: `random ${HELD_OUT_FRACTION * 100}% of friendships`,
     seed: opts.seed,
