@@ -11,7 +11,8 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import cors from 'cors';
 import express from 'express';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
 import http from 'node:http';
 import { createTokenVerifier, viewerFromHeader } from './auth';
 import { createContext, type AppServices, type Context } from './context';
@@ -32,13 +33,16 @@ export function loadTypeDefs(): string {
 export function formatError(services: AppServices) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
-    if (isKnownCode(code)) {
-      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { ...formatted.extensions, stacktrace: undefined } };
+    const thrown = unwrapResolverError(error);
+    // Apollo labels every unexpected exception INTERNAL_SERVER_ERROR too; only errors we threw
+    // on purpose (GraphQLErrors with one of our codes) keep their message.
+    if (thrown instanceof GraphQLError && isKnownCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { ...formatted.extensions } };
     }
-    if (code === 'GRAPHQL_PARSE_FAILED' || code === 'GRAPHQL_VALIDATION_FAILED' || code === 'BAD_REQUEST') {
+    if (code === 'GRAPHQL_PARSE_FAILED' || code === 'GRAPHQL_VALIDATION_FAILED' || code === 'BAD_REQUEST' || code === 'BAD_USER_INPUT') {
       return { message: formatted.message, locations: formatted.locations, extensions: { code: ErrorCode.BAD_USER_INPUT, reason: code } };
     }
-    services.logger.error({ err: (error as { originalError?: unknown })?.originalError ?? error, path: formatted.path }, 'unexpected error');
+    services.logger.error({ err: thrown, path: formatted.path }, 'unexpected error');
     const message = services.config.env === 'development' ? formatted.message : 'Internal server error';
     return { message, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };

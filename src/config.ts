@@ -73,7 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxPageSize: int(env, 'MAX_PAGE_SIZE', 100, 1),
     maxBatchSize: int(env, 'MAX_BATCH_SIZE', 500, 1),
     maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 10, 1),
-    maxQueryCost: int(env, 'MAX_QUERY_COST', 5000, 1),
+    maxQueryCost: int(env, 'MAX_QUERY_COST', 20000, 1),
     maxAliases: int(env, 'MAX_ALIASES', 30, 1),
     retrainCron: env.RETRAIN_CRON || '0 3 * * *',
     retrainTz: env.RETRAIN_TZ || 'UTC',

@@ -66,38 +66,33 @@ function progressReporter(): { update(progress: ImportProgress): void; stop(): v
       stop: () => bar.stop(),
     };
   }
+  const line = (p: ImportProgress) => `${p.phase}: ${p.read} read, ${p.inserted} new`;
   let latest: ImportProgress | null = null;
-  let latestPrinted = false;
+  let lastPrinted = '';
   let printedAt = Date.now();
   const print = (p: ImportProgress) => {
-    console.log(`${p.phase}: ${p.read} read, ${p.inserted} new`);
+    if (line(p) !== lastPrinted) console.log((lastPrinted = line(p)));
     printedAt = Date.now();
-    latestPrinted = true;
   };
   return {
     update(progress) {
       // Every phase's final count is printed, when the next phase starts or at stop().
-      if (latest && !latestPrinted && latest.phase !== progress.phase) print(latest);
+      if (latest && latest.phase !== progress.phase) print(latest);
       latest = progress;
-      latestPrinted = false;
       if (Date.now() - printedAt >= PLAIN_PROGRESS_EVERY_MS) print(progress);
     },
     stop() {
-      if (latest && !latestPrinted) print(latest);
+      if (latest) print(latest);
     },
   };
 }
 
 function printSummary(result: ImportResult, issues: ParseIssue[], seconds: number): void {
   console.log(`\nimported in ${seconds.toFixed(1)} s`);
-  const rows: [string, { read: number; inserted: number; skipped: number }][] = [
-    ['users', result.users],
-    ['items', result.items],
-    ['interactions', result.interactions],
-    ['follows', result.follows],
-  ];
-  for (const [name, c] of rows) {
-    console.log(`  ${name.padEnd(13)} ${String(c.read).padStart(9)} read ${String(c.inserted).padStart(9)} inserted ${String(c.skipped).padStart(9)} skipped`);
+  for (const phase of ['users', 'items', 'interactions', 'follows'] as const) {
+    const c = result[phase];
+    const columns = [`${c.read} read`, `${c.inserted} inserted`, `${c.skipped} skipped`, `${result.seconds[phase].toFixed(1)} s`];
+    console.log(`  ${phase.padEnd(13)}${columns.map((column) => column.padStart(18)).join('')}`);
   }
   if (result.interactions.repeats > 0) {
     console.log(`  (${result.interactions.repeats} interactions repeated a (user, item) pair; the last value was kept)`);

@@ -1,18 +1,22 @@
 /**
- * Loads a public dataset into the database: users, items, interactions, then follows.
+ * Loads a public dataset into the database: users, then items, interactions and follows.
  *
- * Every write is one multi-row `INSERT ... SELECT FROM unnest(...)` per batch, so a batch
- * costs one round trip on Postgres and on PGlite alike, and external ids are turned into
- * internal ids by joining the batch against "User"/"Item" inside that same statement (the
- * batched lookup). A row whose user or item is not in the database is skipped, never
- * half-written; a friendship's two directions go in one statement.
+ * Every write is one multi-row `INSERT ... SELECT FROM unnest(...)` per batch of a few
+ * thousand rows, so a batch costs one round trip on Postgres and on PGlite alike, and the
+ * next batch is read while the database writes the last one. Dataset ids become internal
+ * ids through one lookup per table after its rows are written (kept in memory: a few
+ * hundred thousand entries for the largest dataset here), so the interaction and follow
+ * inserts carry integer ids and need no join. A row whose user or item is missing is
+ * skipped, never half-written, and a friendship's two directions go in one statement.
  *
  * Idempotent: users and items conflict on their unique externalId/handle, follows on their
- * primary key, and interactions (which have no unique key) are inserted only when no row
- * with the same (user, item, type) exists. A second run therefore adds nothing.
+ * primary key, and interactions are checked as interactions.ts explains. A second run
+ * adds nothing.
  */
 import type { Database } from '../db/client';
-import type { DatasetEdge, DatasetInteraction, DatasetItem, DatasetReader, DatasetUser } from '../datasets/types';
+import type { DatasetEdge, DatasetItem, DatasetReader, DatasetUser } from '../datasets/types';
+import { writeInteractions, type InteractionCounts } from './interactions';
+import { WriteQueue } from './write-queue';
 
 export type ImportPhase = 'users' | 'items' | 'interactions' | 'follows';
 
@@ -34,16 +38,17 @@ export interface ImportOptions {
   /** Import only the first `limit` interactions and `limit` edges, and the users and items they use. */
   limit?: number;
   onProgress?: (progress: ImportProgress) => void;
-  /** Rows per statement; a few thousand keeps each round trip large but memory small. */
+  /** Rows per statement; a few thousand keeps round trips few and memory small. */
   batchSize?: number;
 }
 
 export interface ImportResult {
   users: PhaseCounts;
   items: PhaseCounts;
-  /** `repeats`: (user, item, type) pairs seen again in the dataset; the last value is kept. */
-  interactions: PhaseCounts & { repeats: number };
+  interactions: InteractionCounts;
   follows: PhaseCounts;
+  /** Wall-clock seconds per phase, reading the files included. */
+  seconds: Record<ImportPhase, number>;
 }
 
 /** Interactions of datasets without timestamps get this fixed time, so re-imports agree. */
@@ -56,15 +61,39 @@ export async function importDataset(db: Database, reader: DatasetReader, options
   const dataset = reader.name;
   const report = options.onProgress ?? (() => {});
   const scope = options.limit === undefined ? null : await limitedScope(reader, options.limit);
+  const seconds = { users: 0, items: 0, interactions: 0, follows: 0 };
+  const timed = async <T>(phase: ImportPhase, run: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const result = await run();
+    seconds[phase] = (performance.now() - started) / 1000;
+    return result;
+  };
 
-  const users = await runPhase('users', reader.users(), batchSize, report, (batch) => insertUsers(db, dataset, batch), scope && ((u) => scope.users.has(u.externalId)));
-  const items = await runPhase('items', reader.items(), batchSize, report, (batch) => insertItems(db, dataset, batch), scope && ((i) => scope.items.has(i.externalId)));
-  // Fresh statistics let the planner use the unique indexes for the id joins below.
-  await db.exec('ANALYZE "User"; ANALYZE "Item"');
+  const usersSource = scope ? filter(reader.users(), (u) => scope.users.has(u.externalId)) : reader.users();
+  const users = await timed('users', () => writeBatches('users', usersSource, batchSize, report, (b) => insertUsers(db, dataset, b)));
+  const userIds = await loadIds(db, 'User', dataset);
 
-  const interactions = await importInteractions(db, dataset, take(reader.interactions(), options.limit), batchSize, report);
-  const follows = await runPhase('follows', take(reader.edges(), options.limit), batchSize, report, (batch) => insertFollows(db, dataset, batch));
-  return { users, items, interactions, follows };
+  const itemsSource = scope ? filter(reader.items(), (i) => scope.items.has(i.externalId)) : reader.items();
+  const items = await timed('items', () => writeBatches('items', itemsSource, batchSize, report, (b) => insertItems(db, dataset, b)));
+  const itemIds = await loadIds(db, 'Item', dataset);
+
+  const interactions = await timed('interactions', () =>
+    writeInteractions(
+      {
+        db,
+        userIds,
+        itemIds,
+        undatedTime: UNDATED_INTERACTION_TIME,
+        batchSize,
+        onBatch: (c) => report({ phase: 'interactions', read: c.read, inserted: c.inserted }),
+      },
+      take(reader.interactions(), options.limit),
+    ),
+  );
+  const follows = await timed('follows', () =>
+    writeBatches('follows', take(reader.edges(), options.limit), batchSize, report, (b) => insertFollows(db, userIds, b)),
+  );
+  return { users, items, interactions, follows, seconds };
 }
 
 /** The users and items that the first `limit` interactions and edges refer to. */
@@ -91,175 +120,117 @@ async function* take<T>(source: AsyncIterable<T>, limit: number | undefined): As
   }
 }
 
-/** Streams `source` in batches through `insert`, which returns how many rows it wrote. */
-async function runPhase<T>(
+async function* filter<T>(source: AsyncIterable<T>, keep: (value: T) => boolean): AsyncGenerator<T> {
+  for await (const value of source) if (keep(value)) yield value;
+}
+
+/** What one batch statement did: how many rows it was given and how many it wrote. */
+interface BatchOutcome {
+  rows: number;
+  inserted: number;
+}
+
+/** Streams `source` in batches through `insert`, one batch in flight while the next is read. */
+async function writeBatches<T>(
   phase: ImportPhase,
   source: AsyncIterable<T>,
   batchSize: number,
   report: (progress: ImportProgress) => void,
-  insert: (batch: T[]) => Promise<{ rows: number; inserted: number }>,
-  keep?: ((value: T) => boolean) | null,
+  insert: (batch: T[]) => Promise<BatchOutcome>,
 ): Promise<PhaseCounts> {
   const counts: PhaseCounts = { read: 0, inserted: 0, skipped: 0 };
+  const queue = new WriteQueue();
   let batch: T[] = [];
   const flush = async () => {
-    if (batch.length === 0) return;
-    const { rows, inserted } = await insert(batch);
-    counts.inserted += inserted;
-    counts.skipped += rows - inserted;
+    const full = batch;
     batch = [];
-    report({ phase, read: counts.read, inserted: counts.inserted });
+    await queue.push(async () => {
+      const { rows, inserted } = await insert(full);
+      counts.inserted += inserted;
+      counts.skipped += rows - inserted;
+      report({ phase, read: counts.read, inserted: counts.inserted });
+    });
   };
   for await (const value of source) {
-    if (keep && !keep(value)) continue;
     counts.read++;
     batch.push(value);
     if (batch.length >= batchSize) await flush();
   }
-  await flush();
+  if (batch.length > 0) await flush();
+  await queue.drain();
   report({ phase, read: counts.read, inserted: counts.inserted });
   return counts;
 }
 
-/** Runs an `INSERT ... RETURNING 1` and counts the rows it wrote. */
+/** Runs an INSERT (without RETURNING) and counts the rows it wrote. */
 async function countInserted(db: Database, insertSql: string, params: unknown[]): Promise<number> {
   const [row] = await db.query<{ n: number }>(`WITH written AS (${insertSql} RETURNING 1) SELECT count(*)::int AS n FROM written`, params);
-  return row?.n ?? 0;
+  return row.n;
 }
 
-function insertUsers(db: Database, dataset: string, batch: DatasetUser[]) {
-  const sql = `INSERT INTO "User" ("externalId", "handle", "displayName")
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
-    ON CONFLICT DO NOTHING`;
+async function insertUsers(db: Database, dataset: string, batch: DatasetUser[]): Promise<BatchOutcome> {
   const ids = batch.map((u) => u.externalId);
-  return countInserted(db, sql, [
-    ids.map((id) => `${dataset}:${id}`),
-    ids.map((id) => `${dataset}-${id}`),
-    ids.map((id) => `${dataset} user ${id}`),
-  ]).then((inserted) => ({ rows: batch.length, inserted }));
-}
-
-function insertItems(db: Database, dataset: string, batch: DatasetItem[]) {
-  // unnest() cannot take an array of arrays of different lengths, so tags travel as JSON.
-  const sql = `INSERT INTO "Item" ("externalId", "title", "category", "tags")
-    SELECT ext, title, category, ARRAY(SELECT jsonb_array_elements_text(tags::jsonb))
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS r(ext, title, category, tags)
-    ON CONFLICT DO NOTHING`;
-  return countInserted(db, sql, [
-    batch.map((i) => `${dataset}:${i.externalId}`),
-    batch.map((i) => i.title),
-    batch.map((i) => i.category),
-    batch.map((i) => JSON.stringify(i.tags)),
-  ]).then((inserted) => ({ rows: batch.length, inserted }));
-}
-
-function insertFollows(db: Database, dataset: string, batch: DatasetEdge[]) {
-  const from: string[] = [];
-  const to: string[] = [];
-  for (const edge of batch) {
-    from.push(`${dataset}:${edge.from}`);
-    to.push(`${dataset}:${edge.to}`);
-    if (edge.mutual) {
-      from.push(`${dataset}:${edge.to}`);
-      to.push(`${dataset}:${edge.from}`);
-    }
-  }
-  const sql = `INSERT INTO "Follow" ("followerId", "followeeId")
-    SELECT a.id, b.id
-    FROM unnest($1::text[], $2::text[]) AS r(follower, followee)
-    JOIN "User" a ON a."externalId" = r.follower
-    JOIN "User" b ON b."externalId" = r.followee
-    WHERE a.id <> b.id
-    ON CONFLICT DO NOTHING`;
-  return countInserted(db, sql, [from, to]).then((inserted) => ({ rows: from.length, inserted }));
-}
-
-/**
- * Interactions need more than ON CONFLICT, because the table has no unique key and a
- * dataset may rate the same pair twice (Ciao, Epinions, FilmTrust), the last value winning:
- *
- * - Within this run, pairs are tracked by external key. A pair already written by an earlier
- *   batch of this run is not inserted again but updated, and only on rows with an id above
- *   the watermark taken at the start, so rows of earlier runs are never changed.
- * - Across runs, the insert skips a pair that already has a row (NOT EXISTS, served by the
- *   (itemId, type) index). That makes a second run add nothing.
- */
-async function importInteractions(
-  db: Database,
-  dataset: string,
-  source: AsyncIterable<DatasetInteraction>,
-  batchSize: number,
-  report: (progress: ImportProgress) => void,
-): Promise<PhaseCounts & { repeats: number }> {
-  const counts = { read: 0, inserted: 0, skipped: 0, repeats: 0 };
-  const [{ watermark }] = await db.query<{ watermark: string }>(
-    `SELECT coalesce(max(id), 0)::text AS watermark FROM "Interaction"`,
+  const inserted = await countInserted(
+    db,
+    `INSERT INTO "User" ("externalId", "handle", "displayName")
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+     ON CONFLICT DO NOTHING`,
+    [ids.map((id) => `${dataset}:${id}`), ids.map((id) => `${dataset}-${id}`), ids.map((id) => `${dataset} user ${id}`)],
   );
-  const written = new Set<string>();
-  let inserts = new Map<string, DatasetInteraction>();
-  let updates = new Map<string, DatasetInteraction>();
+  return { rows: batch.length, inserted };
+}
 
-  const flush = async () => {
-    if (inserts.size > 0) {
-      const rows = [...inserts.values()];
-      const inserted = await countInserted(db, INSERT_INTERACTIONS, interactionParams(dataset, rows));
-      counts.inserted += inserted;
-      counts.skipped += rows.length - inserted;
-      for (const key of inserts.keys()) written.add(key);
-    }
-    if (updates.size > 0) {
-      await db.query(UPDATE_REPEATED_INTERACTIONS, [...interactionParams(dataset, [...updates.values()]), watermark]);
-    }
-    inserts = new Map();
-    updates = new Map();
-    report({ phase: 'interactions', read: counts.read, inserted: counts.inserted });
-  };
+async function insertItems(db: Database, dataset: string, batch: DatasetItem[]): Promise<BatchOutcome> {
+  // unnest() cannot take an array of arrays of different lengths, so tags travel as JSON.
+  const inserted = await countInserted(
+    db,
+    `INSERT INTO "Item" ("externalId", "title", "category", "tags")
+     SELECT ext, title, category, ARRAY(SELECT jsonb_array_elements_text(tags::jsonb))
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS r(ext, title, category, tags)
+     ON CONFLICT DO NOTHING`,
+    [
+      batch.map((i) => `${dataset}:${i.externalId}`),
+      batch.map((i) => i.title),
+      batch.map((i) => i.category),
+      batch.map((i) => JSON.stringify(i.tags)),
+    ],
+  );
+  return { rows: batch.length, inserted };
+}
 
-  for await (const row of source) {
-    counts.read++;
-    const key = `${row.user}\u0000${row.item}\u0000${row.type}`;
-    if (written.has(key)) {
-      counts.repeats++;
-      counts.skipped++;
-      updates.set(key, row);
-    } else {
-      if (inserts.has(key)) {
-        counts.repeats++;
-        counts.skipped++;
-      }
-      // Map.set on an existing key keeps its slot but takes the later value: last one wins.
-      inserts.set(key, row);
+async function insertFollows(db: Database, userIds: Map<string, number>, batch: DatasetEdge[]): Promise<BatchOutcome> {
+  const followers: number[] = [];
+  const followees: number[] = [];
+  let rows = 0;
+  for (const edge of batch) {
+    const from = userIds.get(edge.from);
+    const to = userIds.get(edge.to);
+    rows += edge.mutual ? 2 : 1;
+    if (from === undefined || to === undefined || from === to) continue;
+    followers.push(from);
+    followees.push(to);
+    if (edge.mutual) {
+      followers.push(to);
+      followees.push(from);
     }
-    if (inserts.size + updates.size >= batchSize) await flush();
   }
-  await flush();
-  return counts;
+  if (followers.length === 0) return { rows, inserted: 0 };
+  const inserted = await countInserted(
+    db,
+    `INSERT INTO "Follow" ("followerId", "followeeId")
+     SELECT * FROM unnest($1::int[], $2::int[])
+     ON CONFLICT DO NOTHING`,
+    [followers, followees],
+  );
+  return { rows, inserted };
 }
 
-function interactionParams(dataset: string, rows: DatasetInteraction[]): unknown[] {
-  return [
-    rows.map((r) => `${dataset}:${r.user}`),
-    rows.map((r) => `${dataset}:${r.item}`),
-    rows.map((r) => r.type),
-    rows.map((r) => r.value),
-    // ISO strings with a zone, read as UTC below: immune to the session's TimeZone.
-    rows.map((r) => (r.time ?? UNDATED_INTERACTION_TIME).toISOString()),
-  ];
+/** Internal ids of the dataset's rows in `table`, keyed by the dataset's own id. */
+async function loadIds(db: Database, table: 'User' | 'Item', dataset: string): Promise<Map<string, number>> {
+  const prefix = `${dataset}:`;
+  const rows = await db.query<{ id: number; externalId: string }>(
+    `SELECT id, "externalId" FROM "${table}" WHERE starts_with("externalId", $1)`,
+    [prefix],
+  );
+  return new Map(rows.map((row) => [row.externalId.slice(prefix.length), row.id]));
 }
-
-const INTERACTION_ROWS = `
-  SELECT u.id AS user_id, i.id AS item_id, r.type::"InteractionType" AS type, r.value,
-         (r.at::timestamptz AT TIME ZONE 'UTC') AS at
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::text[]) AS r(user_ext, item_ext, type, value, at)
-  JOIN "User" u ON u."externalId" = r.user_ext
-  JOIN "Item" i ON i."externalId" = r.item_ext`;
-
-const INSERT_INTERACTIONS = `INSERT INTO "Interaction" ("userId", "itemId", "type", "value", "createdAt")
-  SELECT n.user_id, n.item_id, n.type, n.value, n.at FROM (${INTERACTION_ROWS}) AS n
-  WHERE NOT EXISTS (
-    SELECT 1 FROM "Interaction" x WHERE x."itemId" = n.item_id AND x."type" = n.type AND x."userId" = n.user_id
-  )`;
-
-const UPDATE_REPEATED_INTERACTIONS = `UPDATE "Interaction" x SET "value" = n.value, "createdAt" = n.at
-  FROM (${INTERACTION_ROWS}) AS n
-  WHERE x."itemId" = n.item_id AND x."type" = n.type AND x."userId" = n.user_id AND x.id > $6::bigint`;

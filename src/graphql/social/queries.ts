@@ -69,10 +69,3 @@ export async function blockUser(prisma: PrismaClient, blockerId: number, blocked
     }),
   ]);
 }
-
-export async function isBlockedEitherWay(prisma: PrismaClient, a: number, b: number): Promise<boolean> {
-  const count = await prisma.block.count({
-    where: { OR: [{ blockerId: a, blockedId: b }, { blockerId: b, blockedId: a }] },
-  });
-  return count > 0;
-}

@@ -3,7 +3,7 @@ import { userError, type UserErrorCode } from '../../errors';
 import { loadOrNull, requireActivityVisible, requireViewer, visibleUser } from '../access';
 import { fromGlobalId } from '../ids';
 import { isTimeIdKey, readPage, toConnection, type Page } from '../pagination';
-import { blockUser, isBlockedEitherWay, listFollowers, listFollowing, type EdgeRow } from './queries';
+import { blockUser, listFollowers, listFollowing, type EdgeRow } from './queries';
 
 const edgeKey = (row: EdgeRow) => [row.createdAt.toISOString(), row.user.id];
 
@@ -43,9 +43,11 @@ export const socialResolvers: Resolvers = {
         userErrors: [userError(code, message, ['userId'])],
       });
       if (targetId === viewerId) return fail('SELF_REFERENCE', 'You cannot follow yourself');
-      const target = await visibleUser(ctx, await loadOrNull(ctx.loaders.user, targetId));
+      const target = await loadOrNull(ctx.loaders.user, targetId);
       if (!target || target.erasedAt) return fail('NOT_FOUND', 'No such user');
-      if (await isBlockedEitherWay(ctx.prisma, viewerId, targetId)) return fail('BLOCKED', 'You cannot follow this user');
+      // The blocker is told why; someone blocked just does not find the user.
+      if (await ctx.loaders.viewerBlocks.load(targetId)) return fail('BLOCKED', 'Unblock this user to follow them');
+      if (!(await visibleUser(ctx, target))) return fail('NOT_FOUND', 'No such user');
       await ctx.prisma.follow.upsert({
         where: { followerId_followeeId: { followerId: viewerId, followeeId: targetId } },
         create: { followerId: viewerId, followeeId: targetId },

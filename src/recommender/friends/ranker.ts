@@ -37,6 +37,8 @@ export interface RankerOptions {
   hidden: number[];
   loss: 'listwise' | 'pointwise';
   epochs: number;
+  /** Caps gradient steps: big graphs get fewer epochs over their many users. */
+  maxSteps: number;
   learningRate: number;
   /** Users per gradient step. */
   batchGroups: number;
@@ -48,6 +50,7 @@ export const DEFAULT_RANKER_OPTIONS: RankerOptions = {
   hidden: [32],
   loss: 'listwise',
   epochs: 30,
+  maxSteps: 1000,
   learningRate: 0.005,
   batchGroups: 32,
   l2: 1e-5,
@@ -60,7 +63,7 @@ export async function trainRanker(set: RankerTrainingSet, options: RankerOptions
   const { mean, invStd } = standardisation(set);
   const groups = usefulGroups(set, options.loss);
   if (groups.length === 0) throw new Error('No training user has a held-out friend among their candidates');
-  const width = Math.max(...groups.map((g) => set.groupOffsets[g + 1] - set.groupOffsets[g]));
+  const sizeOf = (g: number) => set.groupOffsets[g + 1] - set.groupOffsets[g];
   const rng = seededRng(options.seed);
   const sizes = [f, ...options.hidden, 1];
   const variables = sizes.slice(1).map((out, i) => ({
@@ -68,12 +71,12 @@ export async function trainRanker(set: RankerTrainingSet, options: RankerOptions
     b: tf.variable(tf.zeros([out])),
   }));
   const optimizer = tf.train.adam(options.learningRate);
-  const order = groups.slice();
+  const batchesPerEpoch = Math.ceil(groups.length / options.batchGroups);
+  const epochs = Math.min(options.epochs, Math.ceil(options.maxSteps / batchesPerEpoch));
   try {
-    for (let epoch = 0; epoch < options.epochs; epoch++) {
-      shuffle(order, rng);
-      for (let start = 0; start < order.length; start += options.batchGroups) {
-        const batch = order.slice(start, start + options.batchGroups);
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      for (const batch of epochBatches(groups, sizeOf, options.batchGroups, rng)) {
+        const width = Math.max(...batch.map(sizeOf));
         const { x, y, mask } = batchTensors(set, batch, width, mean, invStd);
         optimizer.minimize(() => {
           let h: tf.Tensor2D = x;
@@ -126,6 +129,21 @@ export function scoreRows(ranker: Ranker, features: Float32Array, count: number)
     out[r] = input[0];
   }
   return out;
+}
+
+/**
+ * Shuffled batches of similar-sized groups, so padding to the widest group in a batch
+ * wastes little: shuffle, sort windows of 8 batches by size, cut, shuffle the batches.
+ */
+function epochBatches(groups: number[], sizeOf: (g: number) => number, batchGroups: number, rng: Rng): number[][] {
+  const order = shuffle(groups.slice(), rng);
+  const batches: number[][] = [];
+  const window = batchGroups * 8;
+  for (let start = 0; start < order.length; start += window) {
+    const chunk = order.slice(start, start + window).sort((a, b) => sizeOf(a) - sizeOf(b));
+    for (let b = 0; b < chunk.length; b += batchGroups) batches.push(chunk.slice(b, b + batchGroups));
+  }
+  return shuffle(batches, rng);
 }
 
 function listwiseLoss(scores: tf.Tensor2D, y: tf.Tensor, mask: tf.Tensor): tf.Scalar {

@@ -47,6 +47,8 @@ export interface ItemTrainingData {
 
 /** A user's current state as the serving layer sees it at request time. */
 export interface UserHistory {
+  /** The user's own index in the training data, when known (never their own "similar user"). */
+  user?: number;
   items: ArrayLike<number>;
   /** Same length as `items`; defaults to 1 each. */
   weights?: ArrayLike<number>;

@@ -1,19 +1,24 @@
 /**
  * Candidate generation and the ranker's per-(user, candidate) features, shared by ranker
  * training and serving so both see exactly the same numbers. Candidates come from every
- * source (item-item, friends, popular, trending, content, new items); features describe
- * each source's evidence plus the user's activity.
+ * source (item-item, similar users, friends, popular, trending, content, new items);
+ * features describe each source's evidence plus the user's activity.
  */
 import { ContentProfile } from './content';
 import type { UserHistory } from './data';
-import { TopKSelector } from './neighbours';
+import { TopKSelector, type NeighbourLists } from './neighbours';
 import type { ItemModel } from './model';
 import { SocialSignal } from './social';
+import { UserKnnSignal } from './userknn';
 
 export const FEATURE_NAMES = [
   'itemItem',
   'itemItemShare',
   'itemItemRank',
+  'itemKnn',
+  'itemKnnShare',
+  'userKnn',
+  'userKnnShare',
   'popularity',
   'trending',
   'friends',
@@ -27,17 +32,20 @@ export const FEATURE_NAMES = [
   'isNew',
 ] as const;
 export const NUM_FEATURES = FEATURE_NAMES.length;
+/** Feature positions by name. */
+export const F = Object.fromEntries(FEATURE_NAMES.map((name, i) => [name, i])) as Record<(typeof FEATURE_NAMES)[number], number>;
 
-export const SOURCE_NAMES = ['itemItem', 'social', 'content', 'popularity', 'freshness'] as const;
+export const SOURCE_NAMES = ['itemItem', 'similarUsers', 'social', 'content', 'popularity', 'freshness'] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
 
 /** Which features carry each source's evidence (used to attribute a score to sources). */
 export const SOURCE_FEATURES: Record<SourceName, number[]> = {
-  itemItem: [0, 1, 2],
-  popularity: [3, 4],
-  social: [5, 6, 7],
-  content: [8, 9],
-  freshness: [11, 12, 13],
+  itemItem: [F.itemItem, F.itemItemShare, F.itemItemRank, F.itemKnn, F.itemKnnShare],
+  similarUsers: [F.userKnn, F.userKnnShare],
+  popularity: [F.popularity, F.trending],
+  social: [F.friends, F.friendShare, F.followees],
+  content: [F.contentSimilarity, F.categoryAffinity],
+  freshness: [F.ageDays, F.hasAge, F.isNew],
 };
 
 const SECONDS_PER_DAY = 86_400;
@@ -48,12 +56,19 @@ export interface CandidateSet {
   features: Float32Array;
 }
 
+/** A dense score over items plus the list of items it touched. */
+interface SparseScores {
+  value: Float32Array;
+  touched: number[];
+}
+
 /** Per-model reusable buffers; requests are synchronous, so one set per model suffices. */
 export interface Scratch {
-  itemItem: Float32Array;
+  itemItem: SparseScores;
+  itemKnn: SparseScores;
   /** 1 = excluded for this request, 2 = already a candidate. */
   mark: Uint8Array;
-  touched: number[];
+  userKnn: UserKnnSignal;
   social: SocialSignal;
   profile: ContentProfile;
 }
@@ -63,16 +78,44 @@ const scratches = new WeakMap<ItemModel, Scratch>();
 export function scratchFor(model: ItemModel): Scratch {
   let s = scratches.get(model);
   if (!s) {
+    const sparse = () => ({ value: new Float32Array(model.numItems), touched: [] });
     s = {
-      itemItem: new Float32Array(model.numItems),
+      itemItem: sparse(),
+      itemKnn: sparse(),
       mark: new Uint8Array(model.numItems),
-      touched: [],
+      userKnn: new UserKnnSignal(model.numUsers, model.numItems, model.config.userNeighbours),
       social: new SocialSignal(model.numItems),
       profile: new ContentProfile(model.content),
     };
     scratches.set(model, s);
   }
   return s;
+}
+
+function accumulateInto(out: SparseScores, lists: NeighbourLists | null, history: UserHistory, mark: Uint8Array): number {
+  for (const j of out.touched) out.value[j] = 0;
+  out.touched.length = 0;
+  if (!lists) return 0;
+  const n = lists.indptr.length - 1;
+  for (let h = 0; h < history.items.length; h++) {
+    const i = history.items[h];
+    if (i < 0 || i >= n) continue;
+    const w = history.weights ? history.weights[h] : 1;
+    for (let p = lists.indptr[i]; p < lists.indptr[i + 1]; p++) {
+      const j = lists.indices[p];
+      if (mark[j] === 0) {
+        mark[j] = 3;
+        out.touched.push(j);
+      }
+      out.value[j] += w * lists.values[p];
+    }
+  }
+  let max = 0;
+  for (const j of out.touched) {
+    mark[j] = 0;
+    if (out.value[j] > max) max = out.value[j];
+  }
+  return max;
 }
 
 /**
@@ -83,24 +126,12 @@ export function buildCandidates(model: ItemModel, history: UserHistory, exclude?
   const s = scratchFor(model);
   const n = model.numItems;
   const sizes = model.config.candidates;
-  for (const i of s.touched) s.itemItem[i] = 0;
-  s.touched.length = 0;
   s.mark.fill(0);
-  const lists = model.itemItem;
-  for (let h = 0; h < history.items.length; h++) {
-    const i = history.items[h];
-    if (i < 0 || i >= n) continue;
-    const w = history.weights ? history.weights[h] : 1;
-    for (let p = lists.indptr[i]; p < lists.indptr[i + 1]; p++) {
-      const j = lists.indices[p];
-      if (s.mark[j] === 0) {
-        s.mark[j] = 3;
-        s.touched.push(j);
-      }
-      s.itemItem[j] += w * lists.values[p];
-    }
-  }
-  for (const j of s.touched) s.mark[j] = 0;
+  const maxItemItem = accumulateInto(s.itemItem, model.itemItem, history, s.mark);
+  const maxItemKnn = accumulateInto(s.itemKnn, model.itemKnn, history, s.mark);
+  s.userKnn.build(model.userItems, model.itemUsers, history.items, history.user ?? -1);
+  let maxUserKnn = 0;
+  for (const j of s.userKnn.touched) if (s.userKnn.score[j] > maxUserKnn) maxUserKnn = s.userKnn.score[j];
   const excludeAll = (list: ArrayLike<number> | undefined) => {
     if (list) for (let t = 0; t < list.length; t++) if (list[t] >= 0 && list[t] < n) s.mark[list[t]] = 1;
   };
@@ -114,38 +145,25 @@ export function buildCandidates(model: ItemModel, history: UserHistory, exclude?
     s.mark[j] = 2;
     items.push(j);
   };
-  const top = new TopKSelector(sizes.itemItem);
-  let maxItemItem = 0;
-  for (const j of s.touched) {
-    const v = s.itemItem[j];
-    if (s.mark[j] === 0 && v > 0) {
-      top.push(j, v);
-      if (v > maxItemItem) maxItemItem = v;
-    }
-  }
-  const ranked = top.drain().indices;
+  const best = (touched: number[], value: (j: number) => number, count: number) => {
+    const top = new TopKSelector(count);
+    for (const j of touched) if (s.mark[j] === 0 && value(j) > 0) top.push(j, value(j));
+    return top.drain().indices;
+  };
+  const ranked = best(s.itemItem.touched, (j) => s.itemItem.value[j], sizes.itemItem);
   ranked.forEach(add);
-
+  best(s.userKnn.touched, (j) => s.userKnn.score[j], sizes.userKnn).forEach(add);
   s.social.build(model.userItems, history.followees ?? [], history.friends ?? []);
-  if (s.social.touched.length) {
-    const social = new TopKSelector(sizes.social);
-    for (const j of s.social.touched) social.push(j, s.social.friendCount[j] + 0.5 * s.social.followeeCount[j]);
-    social.drain().indices.forEach(add);
-  }
+  best(s.social.touched, (j) => s.social.friendCount[j] + 0.5 * s.social.followeeCount[j], sizes.social).forEach(add);
   addFirst(model.popularity.popularOrder, sizes.popular, s.mark, add);
   addFirst(model.popularity.trendingOrder, sizes.trending, s.mark, add);
   addFirst(model.newest, sizes.fresh, s.mark, add);
   s.profile.build(history.items);
   if (model.content.numTags > 0 && sizes.content > 0) {
-    const content = new TopKSelector(sizes.content);
     const { tagItems } = model.content;
-    for (const t of s.profile.topTags(10)) {
-      for (let p = tagItems.indptr[t]; p < tagItems.indptr[t + 1]; p++) {
-        const j = tagItems.indices[p];
-        if (s.mark[j] === 0) content.push(j, s.profile.similarity(j));
-      }
-    }
-    content.drain().indices.forEach(add);
+    const pool: number[] = [];
+    for (const t of s.profile.topTags(10)) for (let p = tagItems.indptr[t]; p < tagItems.indptr[t + 1]; p++) pool.push(tagItems.indices[p]);
+    best(pool, (j) => s.profile.similarity(j), sizes.content).forEach(add);
   }
 
   const count = items.length;
@@ -156,25 +174,28 @@ export function buildCandidates(model: ItemModel, history: UserHistory, exclude?
   const { count: pop, trending } = model.popularity;
   for (let c = 0; c < count; c++) {
     const j = items[c];
-    const f = c * NUM_FEATURES;
-    const ii = s.itemItem[j];
-    features[f] = ii;
-    features[f + 1] = maxItemItem > 0 ? ii / maxItemItem : 0;
-    features[f + 2] = Math.log1p(rankOf.get(j) ?? sizes.itemItem);
-    features[f + 3] = Math.log1p(pop[j]);
-    features[f + 4] = Math.log1p(trending[j]);
-    features[f + 5] = Math.log1p(s.social.friendCount[j]);
-    features[f + 6] = s.social.friends > 0 ? s.social.friendCount[j] / s.social.friends : 0;
-    features[f + 7] = Math.log1p(s.social.followeeCount[j]);
-    features[f + 8] = s.profile.similarity(j);
-    features[f + 9] = s.profile.categoryAffinity(j);
-    features[f + 10] = activity;
+    const f = features.subarray(c * NUM_FEATURES, (c + 1) * NUM_FEATURES);
+    f[F.itemItem] = s.itemItem.value[j];
+    f[F.itemItemShare] = maxItemItem > 0 ? s.itemItem.value[j] / maxItemItem : 0;
+    f[F.itemItemRank] = Math.log1p(rankOf.get(j) ?? sizes.itemItem);
+    f[F.itemKnn] = s.itemKnn.value[j];
+    f[F.itemKnnShare] = maxItemKnn > 0 ? s.itemKnn.value[j] / maxItemKnn : 0;
+    f[F.userKnn] = s.userKnn.score[j];
+    f[F.userKnnShare] = maxUserKnn > 0 ? s.userKnn.score[j] / maxUserKnn : 0;
+    f[F.popularity] = Math.log1p(pop[j]);
+    f[F.trending] = Math.log1p(trending[j]);
+    f[F.friends] = Math.log1p(s.social.friendCount[j]);
+    f[F.friendShare] = s.social.friends > 0 ? s.social.friendCount[j] / s.social.friends : 0;
+    f[F.followees] = Math.log1p(s.social.followeeCount[j]);
+    f[F.contentSimilarity] = s.profile.similarity(j);
+    f[F.categoryAffinity] = s.profile.categoryAffinity(j);
+    f[F.userActivity] = activity;
     const created = model.createdAt ? model.createdAt[j] : NaN;
     if (!Number.isNaN(created)) {
       const ageDays = Math.max(0, model.now - created) / SECONDS_PER_DAY;
-      features[f + 11] = Math.log1p(ageDays);
-      features[f + 12] = 1;
-      features[f + 13] = ageDays <= model.config.freshDays ? 1 : 0;
+      f[F.ageDays] = Math.log1p(ageDays);
+      f[F.hasAge] = 1;
+      f[F.isNew] = ageDays <= model.config.freshDays ? 1 : 0;
     }
   }
   return { items: Int32Array.from(items), features };

@@ -28,7 +28,11 @@ export interface ItemModelConfig {
     shrink: number;
     beta: number;
   };
-  candidates: { itemItem: number; social: number; popular: number; trending: number; content: number; fresh: number };
+  /** A cosine ItemKNN fitted next to the main model, as a second item-item opinion (0 = off). */
+  itemKnnNeighbours: number;
+  /** Similar users consulted per request. */
+  userNeighbours: number;
+  candidates: { itemItem: number; userKnn: number; social: number; popular: number; trending: number; content: number; fresh: number };
   ranker: {
     enabled: boolean;
     hidden: number;
@@ -46,7 +50,9 @@ export interface ItemModelConfig {
 
 export const DEFAULT_CONFIG: ItemModelConfig = {
   itemItem: { kind: 'auto', lambda: 200, dropout: 0, neighbours: 200, minSupport: 1, maxDenseDim: 4000, shrink: 10, beta: 0.5 },
-  candidates: { itemItem: 150, social: 30, popular: 30, trending: 10, content: 20, fresh: 10 },
+  itemKnnNeighbours: 100,
+  userNeighbours: 100,
+  candidates: { itemItem: 150, userKnn: 30, social: 30, popular: 30, trending: 10, content: 20, fresh: 10 },
   ranker: { enabled: true, hidden: 32, epochs: 30, learningRate: 0.005, batchUsers: 128, l2: 1e-5, maxUsers: 6000 },
   trendingHalfLifeDays: 14,
   freshDays: 7,
@@ -60,6 +66,8 @@ export type ItemModelConfigInput = {
 export function resolveConfig(input: ItemModelConfigInput = {}): ItemModelConfig {
   return {
     itemItem: { ...DEFAULT_CONFIG.itemItem, ...input.itemItem },
+    itemKnnNeighbours: input.itemKnnNeighbours ?? DEFAULT_CONFIG.itemKnnNeighbours,
+    userNeighbours: input.userNeighbours ?? DEFAULT_CONFIG.userNeighbours,
     candidates: { ...DEFAULT_CONFIG.candidates, ...input.candidates },
     ranker: { ...DEFAULT_CONFIG.ranker, ...input.ranker },
     trendingHalfLifeDays: input.trendingHalfLifeDays ?? DEFAULT_CONFIG.trendingHalfLifeDays,
@@ -76,12 +84,16 @@ export interface ItemModel {
   now: number;
   itemItemKind: 'ease' | 'cosine' | 'rp3beta';
   itemItem: NeighbourLists;
+  /** Cosine ItemKNN lists (null when disabled or when it is already the main model). */
+  itemKnn: NeighbourLists | null;
   popularity: PopularityStats;
   newest: Int32Array;
   createdAt: Float64Array | null;
   content: ContentIndex;
   /** Training positives per user: friends' evidence at serving time. */
   userItems: Csr;
+  /** The same positives per item: finds similar users at serving time. */
+  itemUsers: Csr;
   follows: Csr | null;
   ranker: RankerWeights | null;
   config: ItemModelConfig;
@@ -115,11 +127,16 @@ export function fitSources(data: ItemTrainingData, config: ItemModelConfig): Ite
     now,
     itemItemKind: kind,
     itemItem,
+    itemKnn:
+      config.itemKnnNeighbours > 0 && kind !== 'cosine'
+        ? fitItemKnn(x, data.numItems, { similarity: 'cosine', neighbours: config.itemKnnNeighbours, shrink: ii.shrink, beta: 0 })
+        : null,
     popularity,
     newest: newestItems(data.itemFeatures?.createdAt),
     createdAt: data.itemFeatures?.createdAt ?? null,
     content: buildContentIndex(data.itemFeatures, data.numItems, popularity.count),
     userItems: { indptr: x.byUser.indptr, indices: x.byUser.indices },
+    itemUsers: { indptr: x.byItem.indptr, indices: x.byItem.indices },
     follows: data.follows ?? null,
     ranker: null,
     config,
@@ -218,7 +235,7 @@ export function rankerExamplesFor(
     const u = users[Math.floor(t)];
     const { items, weights, hidden } = weightsByUser(u);
     const circle = socialCircle(model.follows ?? undefined, u);
-    const set = buildCandidates(model, { items, weights, hidden, followees: circle.followees, friends: circle.friends });
+    const set = buildCandidates(model, { user: u, items, weights, hidden, followees: circle.followees, friends: circle.friends });
     const labels = Uint8Array.from(set.items, (j) => (validation.get(u)!.has(j) ? 1 : 0));
     examples.push({ features: set.features, labels });
   }

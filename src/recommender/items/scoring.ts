@@ -4,7 +4,7 @@
  * call's results because nothing per user is precomputed.
  */
 import type { UserHistory } from './data';
-import { buildCandidates, NUM_FEATURES, scratchFor, type SourceName } from './features';
+import { buildCandidates, F, NUM_FEATURES, scratchFor, type SourceName } from './features';
 import type { ItemModel } from './model';
 import { rankerScore, sourceContributions } from './ranker';
 import { usersWithItem } from './social';
@@ -42,11 +42,18 @@ export function recommendItems(model: ItemModel, history: UserHistory, options: 
 
 /** Item-item score first; popularity breaks ties (and orders items with no item-item evidence). */
 function fallbackScore(f: Float32Array, o: number): number {
-  return f[o] + 1e-6 * f[o + 3];
+  return f[o + F.itemItem] + 1e-6 * f[o + F.popularity];
 }
 
 function rawEvidence(f: Float32Array, o: number): Record<SourceName, number> {
-  return { itemItem: f[o], social: f[o + 5] + f[o + 7], content: f[o + 8], popularity: f[o + 3], freshness: f[o + 13] };
+  return {
+    itemItem: f[o + F.itemItem],
+    similarUsers: f[o + F.userKnnShare],
+    social: f[o + F.friends] + f[o + F.followees],
+    content: f[o + F.contentSimilarity],
+    popularity: f[o + F.popularity],
+    freshness: f[o + F.isNew],
+  };
 }
 
 export type Reason =
