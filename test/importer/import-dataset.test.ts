@@ -108,6 +108,26 @@ describe('importDataset', () => {
     expect((await tableCounts()).interactions).toBe(4);
   });
 
+  it('completes a partial import without duplicating what it already wrote', async () => {
+    const folder = `${fixtures}/filmtrust`;
+    const partial = await importDataset(db, openDataset('filmtrust', folder), { limit: 2 });
+    expect(partial.interactions.inserted).toBe(2);
+
+    const rest = await importDataset(db, openDataset('filmtrust', folder));
+    expect(rest.interactions).toEqual({ read: 5, inserted: 2, skipped: 3, repeats: 1 });
+    expect((await tableCounts()).interactions).toBe(4);
+  });
+
+  it('never changes a row written by an earlier run, even for a repeated pair', async () => {
+    const folder = `${fixtures}/filmtrust`;
+    await importDataset(db, openDataset('filmtrust', folder), { batchSize: 1 });
+    await db.exec(`UPDATE "Interaction" SET value = 9 WHERE value = 1.5`);
+
+    await importDataset(db, openDataset('filmtrust', folder), { batchSize: 1 });
+    const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Interaction" WHERE value = 9`);
+    expect(row.n).toBe(1);
+  });
+
   it('writes nothing for malformed lines or for records that point at nothing', async () => {
     // The fixture's bad lines: a play of artist `abc`, a two-field play row, a self-friendship.
     const reader = openDataset('lastfm', `${fixtures}/lastfm-hetrec2011`);
