@@ -6,7 +6,7 @@
  * it serves, so the full training graph (or the live one) is used at scoring time.
  */
 import { seededRng, shuffle } from '../eval/rng';
-import { Csr, FriendTrainingData, hasEntry } from './data';
+import { Csr, FriendTrainingData } from './data';
 import { CandidateConfig, CandidateFinder, DEFAULT_CANDIDATE_CONFIG, FEATURE_NAMES, NUM_FEATURES } from './candidates';
 import { prepareGraph } from './graph';
 import { DEFAULT_RANKER_OPTIONS, Ranker, RankerOptions, RankerTrainingSet, scoreRows, trainRanker } from './ranker';
@@ -34,17 +34,21 @@ export interface FriendTrainingOptions {
   seed: number;
   /** Share of the training friendships hidden to make positives. */
   validationFraction: number;
+  /** Independent hides whose examples are pooled (more positives, less variance). */
+  rounds: number;
   /** Users sampled (among those with hidden friends) to build ranker examples. */
   maxTrainingUsers: number;
   /** Share of sampled users kept back to measure FriendValidation. */
   validationUserFraction: number;
   candidates: CandidateConfig;
-  ranker: Omit<RankerOptions, 'seed'>;
+  /** Merged over DEFAULT_RANKER_OPTIONS. */
+  ranker: Partial<Omit<RankerOptions, 'seed'>>;
 }
 
 export const DEFAULT_FRIEND_TRAINING: FriendTrainingOptions = {
   seed: 1,
   validationFraction: 0.2,
+  rounds: 1,
   maxTrainingUsers: 3000,
   validationUserFraction: 0.2,
   candidates: DEFAULT_CANDIDATE_CONFIG,
@@ -59,16 +63,31 @@ export async function trainFriendModel(
   const rng = seededRng(opts.seed);
   const n = data.numUsers;
   const [a, b] = mutualPairs(n, data.follows);
-  const split = holdOutFriendships(n, a, b, opts.validationFraction, rng);
-  const follows = withoutHeldOut(n, data.follows, split.heldOut);
-  const graph = prepareGraph({ ...data, follows });
-  const finder = new CandidateFinder(graph, opts.candidates);
-
-  const users = shuffle([...split.heldOut.keys()], rng).slice(0, opts.maxTrainingUsers);
-  const keptBack = Math.round(users.length * opts.validationUserFraction);
-  const fitSet = examples(finder, users.slice(keptBack), split.heldOut);
-  const ranker = await trainRanker(fitSet, { ...opts.ranker, seed: opts.seed });
-  const validation = validate(ranker, finder, users.slice(0, keptBack), split.heldOut);
+  const fitSets: RankerTrainingSet[] = [];
+  let validation: FriendValidation | null = null;
+  let validationFinder: CandidateFinder | null = null;
+  let validationUsers: number[] = [];
+  let validationHeldOut = new Map<number, Set<number>>();
+  for (let round = 0; round < opts.rounds; round++) {
+    const split = holdOutFriendships(n, a, b, opts.validationFraction, rng);
+    const graph = prepareGraph({ ...data, follows: withoutHeldOut(n, data.follows, split.heldOut) });
+    const finder = new CandidateFinder(graph, opts.candidates);
+    const kept = new Set(validationUsers);
+    const users = shuffle(
+      [...split.heldOut.keys()].filter((u) => !kept.has(u)),
+      rng,
+    ).slice(0, opts.maxTrainingUsers);
+    // The first round keeps some users back to measure the fitted ranker.
+    const keptBack = round === 0 ? Math.round(users.length * opts.validationUserFraction) : 0;
+    if (round === 0) {
+      validationFinder = finder;
+      validationUsers = users.slice(0, keptBack);
+      validationHeldOut = split.heldOut;
+    }
+    fitSets.push(examples(finder, users.slice(keptBack), split.heldOut));
+  }
+  const ranker = await trainRanker(concatSets(fitSets), { ...DEFAULT_RANKER_OPTIONS, ...opts.ranker, seed: opts.seed });
+  validation = validate(ranker, validationFinder!, validationUsers, validationHeldOut);
   return {
     version: FRIEND_MODEL_VERSION,
     featureNames: [...FEATURE_NAMES],
@@ -118,6 +137,22 @@ function examples(finder: CandidateFinder, users: number[], heldOut: Map<number,
   };
 }
 
+function concatSets(sets: RankerTrainingSet[]): RankerTrainingSet {
+  if (sets.length === 1) return sets[0];
+  const rows = sets.reduce((sum, set) => sum + set.labels.length, 0);
+  const features = new Float32Array(rows * NUM_FEATURES);
+  const labels = new Uint8Array(rows);
+  const groupOffsets = [0];
+  let at = 0;
+  for (const set of sets) {
+    features.set(set.features, at * NUM_FEATURES);
+    labels.set(set.labels, at);
+    for (let g = 1; g < set.groupOffsets.length; g++) groupOffsets.push(at + set.groupOffsets[g]);
+    at += set.labels.length;
+  }
+  return { numFeatures: NUM_FEATURES, features, labels, groupOffsets: Int32Array.from(groupOffsets) };
+}
+
 function validate(
   ranker: Ranker,
   finder: CandidateFinder,
@@ -144,9 +179,4 @@ function validate(
 function hitsAt10(candidates: Int32Array, scores: Float32Array, positives: Set<number>): number {
   const order = Array.from(candidates.keys()).sort((x, y) => scores[y] - scores[x] || candidates[x] - candidates[y]);
   return order.slice(0, 10).filter((c) => positives.has(candidates[c])).length;
-}
-
-/** Used by suggest(): true when `user` already follows `other`. */
-export function alreadyFollows(follows: Csr, user: number, other: number): boolean {
-  return hasEntry(follows, user, other);
 }

@@ -50,7 +50,7 @@ export const DEFAULT_RANKER_OPTIONS: RankerOptions = {
   hidden: [32],
   loss: 'listwise',
   epochs: 30,
-  maxSteps: 1000,
+  maxSteps: 2500,
   learningRate: 0.005,
   batchGroups: 32,
   l2: 1e-5,

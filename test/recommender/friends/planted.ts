@@ -94,5 +94,5 @@ export function plantedGraph(options: Partial<PlantedOptions> = {}): FriendGraph
 
 /** Small, quick ranker settings for tests: a few seconds on the planted graphs. */
 export const FAST_TRAINING = {
-  ranker: { hidden: [16], loss: 'listwise' as const, epochs: 10, learningRate: 0.01, batchGroups: 16, l2: 1e-5 },
+  ranker: { hidden: [16], loss: 'listwise' as const, epochs: 10, maxSteps: 1000, learningRate: 0.01, batchGroups: 16, l2: 1e-5 },
 };
