@@ -3,8 +3,11 @@
  * loss: the held-out items should take the probability mass), an MLP with a linear skip,
  * Adam, and early stopping on Recall@10 of users set aside from the examples.
  */
+import type * as Tf from '@tensorflow/tfjs';
+
 import { loadTf } from '../tf-backend';
 import { seededRng, shuffle } from '../eval/rng';
+import { F } from './features';
 import { rankerScore, type RankerWeights } from './ranker';
 
 export interface RankerExample {
@@ -15,6 +18,11 @@ export interface RankerExample {
 }
 
 export interface RankerTrainConfig {
+  /**
+   * pointwise: sigmoid cross-entropy per candidate; ranking by P(relevant) is what maximises
+   * expected Recall@K. listwise: one softmax per user over its candidates.
+   */
+  loss: 'pointwise' | 'listwise';
   hidden: number;
   epochs: number;
   learningRate: number;
@@ -31,7 +39,12 @@ export interface RankerTrainResult {
   recallByEpoch: number[];
 }
 
-export async function trainRanker(examples: RankerExample[], numFeatures: number, config: RankerTrainConfig): Promise<RankerTrainResult> {
+export async function trainRanker(
+  examples: RankerExample[],
+  numFeatures: number,
+  config: RankerTrainConfig,
+  onEpoch?: (epoch: number, trainLoss: number, stoppingRecall: number) => void,
+): Promise<RankerTrainResult> {
   const { tf, backend } = await loadTf();
   const useful = examples.filter((e) => e.labels.some((l) => l === 1));
   const rng = seededRng(config.seed);
@@ -42,17 +55,22 @@ export async function trainRanker(examples: RankerExample[], numFeatures: number
   const { mean, std } = moments(training, numFeatures);
   const width = Math.max(1, ...training.map((e) => e.labels.length));
 
-  const seed = config.seed;
-  const w1 = tf.variable(tf.randomNormal([numFeatures, config.hidden], 0, Math.sqrt(2 / numFeatures), 'float32', seed));
-  const b1 = tf.variable(tf.zeros([config.hidden]));
-  const w2 = tf.variable(tf.randomNormal([config.hidden, 1], 0, Math.sqrt(1 / config.hidden), 'float32', seed + 1));
-  const b2 = tf.variable(tf.zeros([1]));
-  const linear = tf.variable(tf.zeros([numFeatures, 1]));
+  // Start from the item-item order (a linear weight on its normalised score, the MLP's
+  // output layer at zero) so training refines a known-good ranking instead of a random one.
+  const hidden = Math.max(1, config.hidden);
+  const w1 = tf.variable(tf.randomNormal([numFeatures, hidden], 0, Math.sqrt(2 / numFeatures), 'float32', config.seed));
+  const b1 = tf.variable(tf.zeros([hidden]));
+  const w2 = tf.variable(tf.zeros([hidden, 1]), config.hidden > 0);
+  const rate = positiveRate(training);
+  const b2 = tf.variable(tf.tensor1d([config.loss === 'pointwise' ? Math.log(rate / (1 - rate)) : 0]));
+  const start = new Float32Array(numFeatures);
+  start[F.itemItemShare] = 3;
+  const linear = tf.variable(tf.tensor2d(start, [numFeatures, 1]));
   const optimizer = tf.train.adam(config.learningRate);
 
   const snapshot = (): RankerWeights => ({
     numFeatures,
-    hidden: config.hidden,
+    hidden,
     mean,
     std,
     w1: Float32Array.from(w1.dataSync()),
@@ -70,37 +88,40 @@ export async function trainRanker(examples: RankerExample[], numFeatures: number
   const mask = new Float32Array(config.batchUsers * width);
   for (let epoch = 1; epoch <= config.epochs; epoch++) {
     shuffle(training, rng);
+    let lossSum = 0;
     for (let start = 0; start < training.length; start += config.batchUsers) {
       const batch = training.slice(start, start + config.batchUsers);
       const rows = batch.length;
       xs.fill(0);
       ys.fill(0);
-      mask.fill(-1e9);
+      mask.fill(config.loss === 'listwise' ? -1e9 : 0);
       batch.forEach((e, b) => {
         const positives = e.labels.reduce((a, l) => a + l, 0);
         for (let c = 0; c < e.labels.length; c++) {
           const at = b * width + c;
-          mask[at] = 0;
-          ys[at] = e.labels[c] / positives;
+          mask[at] = config.loss === 'listwise' ? 0 : 1;
+          ys[at] = config.loss === 'listwise' ? e.labels[c] / positives : e.labels[c];
           for (let f = 0; f < numFeatures; f++) xs[at * numFeatures + f] = (e.features[c * numFeatures + f] - mean[f]) / std[f];
         }
       });
-      tf.tidy(() => {
+      const loss = tf.tidy((): Tf.Scalar => {
         const x = tf.tensor2d(xs.subarray(0, rows * width * numFeatures), [rows * width, numFeatures]);
         const y = tf.tensor2d(ys.subarray(0, rows * width), [rows, width]);
         const m = tf.tensor2d(mask.subarray(0, rows * width), [rows, width]);
-        optimizer.minimize(() => {
+        return optimizer.minimize(() => {
           const hiddenOut = tf.relu(tf.add(tf.matMul(x, w1), b1));
-          const logits = tf.add(tf.add(tf.matMul(hiddenOut, w2), tf.matMul(x, linear)), b2).reshape([rows, width]);
-          const logProb = tf.logSoftmax(tf.add(logits, m));
-          const nll = tf.neg(tf.sum(tf.mul(logProb, y))).div(rows);
+          const logits = tf.add(tf.add(tf.matMul(hiddenOut, w2), tf.matMul(x, linear)), b2).reshape([rows, width]) as Tensor2D;
+          const nll = config.loss === 'listwise' ? listwise(logits, m, y, rows) : pointwise(logits, m, y);
           return tf.add(nll, tf.mul(config.l2, tf.sum(tf.square(w1)))).asScalar();
-        });
+        }, true)!;
       });
+      lossSum += loss.dataSync()[0] * rows;
+      loss.dispose();
     }
     const current = snapshot();
     const recall = recallAt10(stopping, current);
     recallByEpoch.push(recall);
+    onEpoch?.(epoch, lossSum / training.length, recall);
     if (recall > bestRecall) {
       best = current;
       bestRecall = recall;
@@ -110,6 +131,30 @@ export async function trainRanker(examples: RankerExample[], numFeatures: number
   optimizer.dispose();
   [w1, b1, w2, b2, linear].forEach((v) => v.dispose());
   return { weights: best, backend, bestEpoch, recallByEpoch };
+}
+
+type Tensor2D = Tf.Tensor2D;
+
+/** Mean over users of -sum(y log softmax); `mask` holds 0 for real candidates, -1e9 for padding. */
+function listwise(logits: Tensor2D, mask: Tensor2D, y: Tensor2D, rows: number) {
+  return logits.add(mask).logSoftmax().mul(y).sum().neg().div(rows);
+}
+
+/** Mean sigmoid cross-entropy over real candidates; `mask` is 1 for real, 0 for padding. */
+function pointwise(logits: Tensor2D, mask: Tensor2D, y: Tensor2D) {
+  // log(1 + e^z) - y z, written stably as relu(z) - y z + log(1 + e^-|z|)
+  const loss = logits.relu().sub(logits.mul(y)).add(logits.abs().neg().exp().log1p());
+  return loss.mul(mask).sum().div(mask.sum());
+}
+
+function positiveRate(examples: RankerExample[]): number {
+  let positives = 0;
+  let all = 0;
+  for (const e of examples) {
+    for (const l of e.labels) positives += l;
+    all += e.labels.length;
+  }
+  return Math.min(0.5, Math.max(1e-4, positives / Math.max(1, all)));
 }
 
 function moments(examples: RankerExample[], numFeatures: number): { mean: Float32Array; std: Float32Array } {
