@@ -9,10 +9,15 @@ import { openDatabase, type Database } from './db/client';
 import { migrate } from './db/migrate';
 import { seedDemoData } from './db/seed';
 import { createLogger, type Logger } from './logger';
+import { startRetrain, type RetrainDeps, type Trigger } from './jobs/retrain';
+import { startScheduler } from './jobs/scheduler';
+import type { ModelKind } from './recommender/artifact';
 import { RecommenderService } from './recommender/service';
 
 export interface RunningServer {
   url: string;
+  /** Starts a training run as an admin's retrainModel would. */
+  retrain(kind: ModelKind, trigger: Trigger): ReturnType<typeof startRetrain>;
   app: App;
   db: Database;
   recommender: RecommenderService;
@@ -30,6 +35,31 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     if (seeded) logger.info(seeded, 'demo data loaded into the empty database');
   }
   const recommender = new RecommenderService({ config, db, logger: logger.child({ component: 'recommender' }) });
+  const retrainDeps: RetrainDeps = {
+    config,
+    db,
+    logger: logger.child({ component: 'retrain' }),
+    onPromoted: () => recommender.sync(),
+  };
+  const running = new Set<Promise<unknown>>();
+  const retrain = async (kind: ModelKind, trigger: Trigger) => {
+    const started = await startRetrain(retrainDeps, kind, trigger);
+    if ('done' in started) {
+      running.add(started.done);
+      void started.done.finally(() => running.delete(started.done));
+    }
+    return started;
+  };
+  const scheduler = startScheduler(config, logger, async (kind) => {
+    const started = await retrain(kind, 'SCHEDULE');
+    if ('done' in started) await started.done;
+  });
+  await recommender.start({ retrain, nextRun: () => scheduler.nextRun() });
+  if (config.trainOnStart) {
+    for (const kind of ['ITEMS', 'FRIENDS'] as const) {
+      if (!recommender.hasModel(kind)) void retrain(kind, 'STARTUP');
+    }
+  }
   const app = await createApp({ config, db, logger, recommender });
   await new Promise<void>((resolve) => app.httpServer.listen(config.port, resolve));
   const { port } = app.httpServer.address() as AddressInfo;
@@ -38,12 +68,17 @@ export async function startServer(config: Config, logger: Logger, options: { db?
   let stopping: Promise<void> | null = null;
   return {
     url,
+    retrain,
     app,
     db,
     recommender,
     stop: () =>
       (stopping ??= (async () => {
+        scheduler.stop();
+        recommender.stop();
         await app.apollo.stop();
+        // A run in progress finishes and records itself before the database closes.
+        await Promise.allSettled(running);
         if (!options.db) await db.close();
       })()),
   };

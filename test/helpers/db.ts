@@ -47,6 +47,16 @@ export async function createEmptyDatabase(): Promise<TestDatabase> {
   };
 }
 
+/**
+ * Another connection pool to the same database, as a second process would have; on PGlite
+ * (one process only) the same handle.
+ */
+export async function secondConnection(test: TestDatabase): Promise<TestDatabase> {
+  if (!test.url) return { ...test, drop: async () => {} };
+  const db = await openDatabase({ url: test.url, poolSize: 5 });
+  return { db, url: test.url, drop: () => db.close() };
+}
+
 export async function createTestDatabase(): Promise<TestDatabase> {
   const test = await createEmptyDatabase();
   await migrate(test.db);

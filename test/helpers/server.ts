@@ -28,8 +28,9 @@ export interface TestServer {
 export const uid = (id: number) => toGlobalId('User', id);
 export const iid = (id: number) => toGlobalId('Item', id);
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const database = await createTestDatabase();
+/** A server on its own new database, or on `shared` (a second app instance on the same data). */
+export async function startTestServer(env: Record<string, string> = {}, shared?: TestDatabase): Promise<TestServer> {
+  const database = shared ?? (await createTestDatabase());
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
@@ -55,7 +56,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     tokenFor: (userId, admin = false) => mintToken(TEST_SECRET, userId, { admin }),
     async close() {
       await server.stop();
-      await database.drop();
+      if (!shared) await database.drop();
     },
   };
 }

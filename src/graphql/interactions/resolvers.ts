@@ -72,7 +72,6 @@ export const interactionResolvers: Resolvers = {
       const checked = await validate(ctx, input, ['input']);
       if ('errors' in checked) return { interaction: null, userErrors: checked.errors };
       const interaction = await ctx.prisma.interaction.create({ data: checked.ok });
-      ctx.recommender.noteInteraction(checked.ok.userId);
       return { interaction, userErrors: [] };
     },
     recordInteractions: async (_, { input }, ctx) => {
@@ -91,7 +90,6 @@ export const interactionResolvers: Resolvers = {
       const rows = checked.map((result) => (result as { ok: ValidInteraction }).ok);
       // One statement: all rows are written or none are.
       const interactions = await ctx.prisma.interaction.createManyAndReturn({ data: rows });
-      for (const userId of new Set(rows.map((row) => row.userId))) ctx.recommender.noteInteraction(userId);
       return { interactions, userErrors: [] };
     },
   },

@@ -1,0 +1,65 @@
+/**
+ * `npm run train [-- --kind items|friends|all]`: one training run per kind against
+ * DATABASE_URL (or the embedded database), with a progress bar on a terminal. Promotes the
+ * result when it is not worse than the active version, exactly as the nightly job does.
+ */
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { loadConfig } from '../config';
+import { openDatabase } from '../db/client';
+import { migrate } from '../db/migrate';
+import { startRetrain } from '../jobs/retrain';
+import { createLogger } from '../logger';
+import type { ModelKind } from '../recommender/artifact';
+
+const STAGES = ['snapshot', 'split', 'train', 'serialize', 'evaluate', 'evaluateActive'];
+
+async function main() {
+  const { values } = parseArgs({ options: { kind: { type: 'string', default: 'all' } } });
+  const kinds: ModelKind[] =
+    values.kind === 'all' ? ['ITEMS', 'FRIENDS'] : values.kind === 'items' ? ['ITEMS'] : values.kind === 'friends' ? ['FRIENDS'] : [];
+  if (kinds.length === 0) throw new Error('--kind must be items, friends or all');
+  const config = loadConfig();
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  let failed = false;
+  try {
+    await migrate(db);
+    for (const kind of kinds) {
+      const tty = process.stdout.isTTY;
+      const bar = new cliProgress.SingleBar({ format: `${kind} [{bar}] {stage} {duration}s` }, cliProgress.Presets.shades_classic);
+      if (tty) bar.start(STAGES.length, 0, { stage: 'starting' });
+      const started = Date.now();
+      const progress = (stage: string) => {
+        if (tty) bar.update(Math.max(0, STAGES.indexOf(stage)) + 1, { stage });
+        else console.log(`${kind}: ${stage} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+      };
+      const start = await startRetrain({ config, db, logger, progress }, kind, 'CLI');
+      if ('busy' in start) {
+        if (tty) bar.stop();
+        console.error(`${kind}: another training run is in progress`);
+        failed = true;
+        continue;
+      }
+      const run = await start.done;
+      if (tty) bar.stop();
+      const version = run.versionId ? await db.prisma.modelVersion.findUnique({ where: { id: run.versionId }, omit: { artifact: true } }) : null;
+      console.log(
+        JSON.stringify(
+          { kind, run: run.id, outcome: run.outcome, error: run.error, seconds: (Date.now() - started) / 1000, version: version?.id, metrics: version?.metrics, dataSizes: version?.dataSizes, backend: version?.backend },
+          null,
+          2,
+        ),
+      );
+      if (run.state === 'FAILED') failed = true;
+    }
+  } finally {
+    await db.close();
+  }
+  if (failed) process.exit(1);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,42 @@
+/**
+ * Model versions and training runs as rows. Promotion, rollback and pruning are written
+ * here once; exactly one version per kind is ACTIVE.
+ */
+import type { PrismaClient, ModelVersion, TrainingRun } from '../generated/prisma/client';
+import type { ModelKind } from './artifact';
+
+export type VersionSummary = Omit<ModelVersion, 'artifact'>;
+
+export function activeVersionSummary(prisma: PrismaClient, kind: ModelKind): Promise<VersionSummary | null> {
+  return prisma.modelVersion.findFirst({ where: { kind, status: 'ACTIVE' }, omit: { artifact: true } });
+}
+
+export function loadVersion(prisma: PrismaClient, id: number): Promise<ModelVersion | null> {
+  return prisma.modelVersion.findUnique({ where: { id } });
+}
+
+/** Makes `id` the only ACTIVE version of its kind; the previous one becomes RETIRED. */
+export async function activateVersion(prisma: PrismaClient, id: number): Promise<VersionSummary> {
+  return prisma.$transaction(async (tx) => {
+    const version = await tx.modelVersion.findUniqueOrThrow({ where: { id }, omit: { artifact: true } });
+    await tx.modelVersion.updateMany({ where: { kind: version.kind, status: 'ACTIVE', id: { not: id } }, data: { status: 'RETIRED' } });
+    return tx.modelVersion.update({ where: { id }, data: { status: 'ACTIVE', activatedAt: new Date() }, omit: { artifact: true } });
+  });
+}
+
+/** Keeps the newest `keep` versions of a kind (and always the active one); deletes the rest. */
+export async function pruneVersions(prisma: PrismaClient, kind: ModelKind, keep: number): Promise<number> {
+  const stale = await prisma.modelVersion.findMany({
+    where: { kind, status: { not: 'ACTIVE' } },
+    orderBy: { id: 'desc' },
+    skip: Math.max(0, keep - 1),
+    select: { id: true },
+  });
+  if (stale.length === 0) return 0;
+  const { count } = await prisma.modelVersion.deleteMany({ where: { id: { in: stale.map((v) => v.id) } } });
+  return count;
+}
+
+export function lastRun(prisma: PrismaClient, kind: ModelKind): Promise<TrainingRun | null> {
+  return prisma.trainingRun.findFirst({ where: { kind }, orderBy: { id: 'desc' } });
+}

@@ -1,0 +1,155 @@
+/**
+ * A trained item model bound to the database ids its indices stand for. Requests speak
+ * database ids; the model speaks dense indices. Immutable once built: a new version is a
+ * new instance, swapped in whole.
+ */
+import type { UserHistory } from '../items/data';
+import type { ItemModel } from '../items/model';
+import { explainItems, recommendItems, type Reason } from '../items/scoring';
+import type { SourceName } from '../items/features';
+import type { ItemReason, ReasonKind } from '../service';
+
+export interface HistoryEntry {
+  itemId: number;
+  weight: number;
+}
+
+export interface ItemRequestState {
+  userId: number;
+  history: HistoryEntry[];
+  hiddenItemIds: number[];
+  /** Followees whose activity this user may see (friends and public accounts). */
+  followeeIds: number[];
+  friendIds: number[];
+  excludeItemIds: number[];
+}
+
+export interface ScoredItem {
+  itemId: number;
+  score: number;
+  reasons: ItemReason[];
+}
+
+const SOURCE_REASON: Record<SourceName, ReasonKind> = {
+  itemItem: 'SIMILAR_TO_ITEM',
+  similarUsers: 'POPULAR_WITH_SIMILAR_USERS',
+  social: 'FRIENDS_ENGAGED',
+  content: 'MATCHES_INTERESTS',
+  popularity: 'POPULAR',
+  freshness: 'NEW_ITEM',
+};
+
+function indexOf(ids: Int32Array): Map<number, number> {
+  const map = new Map<number, number>();
+  ids.forEach((id, index) => map.set(id, index));
+  return map;
+}
+
+export class LoadedItemModel {
+  private readonly userIndex: Map<number, number>;
+  private readonly itemIndex: Map<number, number>;
+
+  constructor(
+    readonly model: ItemModel,
+    readonly userIds: Int32Array,
+    readonly itemIds: Int32Array,
+  ) {
+    this.userIndex = indexOf(userIds);
+    this.itemIndex = indexOf(itemIds);
+  }
+
+  knowsItem(itemId: number): boolean {
+    return this.itemIndex.has(itemId);
+  }
+
+  private toItems(ids: number[]): number[] {
+    return ids.flatMap((id) => {
+      const index = this.itemIndex.get(id);
+      return index === undefined ? [] : [index];
+    });
+  }
+
+  private toUsers(ids: number[]): number[] {
+    return ids.flatMap((id) => {
+      const index = this.userIndex.get(id);
+      return index === undefined ? [] : [index];
+    });
+  }
+
+  private historyOf(state: ItemRequestState): UserHistory {
+    const known = state.history.filter((entry) => this.itemIndex.has(entry.itemId));
+    return {
+      user: this.userIndex.get(state.userId),
+      items: known.map((entry) => this.itemIndex.get(entry.itemId)!),
+      weights: known.map((entry) => entry.weight),
+      hidden: this.toItems(state.hiddenItemIds),
+      followees: this.toUsers(state.followeeIds),
+      friends: this.toUsers(state.friendIds),
+    };
+  }
+
+  /** Best first, with reasons; unknown ids in the state are ignored. */
+  recommend(state: ItemRequestState, count: number, explain = true): ScoredItem[] {
+    const history = this.historyOf(state);
+    const ranked = recommendItems(this.model, history, { count, exclude: this.toItems(state.excludeItemIds) });
+    if (!explain) return ranked.map((r) => ({ itemId: this.itemIds[r.item], score: r.score, reasons: [] }));
+    const explanations = explainItems(this.model, history, ranked);
+    return ranked.map((r, i) => ({
+      itemId: this.itemIds[r.item],
+      score: r.score,
+      reasons: this.reasons(explanations[i].reasons, r.sources),
+    }));
+  }
+
+  private reasons(reasons: Reason[], sources: Record<SourceName, number>): ItemReason[] {
+    const positive = Object.values(sources).reduce((sum, v) => sum + Math.max(0, v), 0) || 1;
+    const share = (source: SourceName) => Math.max(0, sources[source]) / positive;
+    return reasons.map((reason): ItemReason => {
+      switch (reason.kind) {
+        case 'SIMILAR_TO_ITEM':
+          return { kind: 'SIMILAR_TO_ITEM', itemId: this.itemIds[reason.items[0].item], userIds: [], weight: share('itemItem') };
+        case 'FRIENDS_ENGAGED':
+          return { kind: 'FRIENDS_ENGAGED', itemId: null, userIds: reason.users.map((u) => this.userIds[u]), weight: share('social') };
+        case 'CONTENT_MATCH':
+          return { kind: 'MATCHES_INTERESTS', itemId: null, userIds: [], weight: share('content') };
+        case 'TRENDING':
+          return { kind: 'TRENDING', itemId: null, userIds: [], weight: share('popularity') };
+        case 'POPULAR':
+          return { kind: 'POPULAR', itemId: null, userIds: [], weight: share('popularity') };
+        case 'NEW_ITEM':
+          return { kind: 'NEW_ITEM', itemId: null, userIds: [], weight: share('freshness') };
+      }
+    });
+  }
+
+  /** Items most similar to one item (its neighbour list). */
+  similarItems(itemId: number, count: number): { id: number; score: number }[] {
+    const i = this.itemIndex.get(itemId);
+    if (i === undefined) return [];
+    const lists = this.model.itemItem;
+    const out: { id: number; score: number }[] = [];
+    for (let p = lists.indptr[i]; p < lists.indptr[i + 1]; p++) {
+      if (lists.values[p] > 0) out.push({ id: this.itemIds[lists.indices[p]], score: lists.values[p] });
+    }
+    return out.sort((a, b) => b.score - a.score).slice(0, count);
+  }
+
+  /** Users whose training positives overlap most with this history (cosine on binary rows). */
+  similarUsers(state: ItemRequestState, count: number): { id: number; score: number }[] {
+    const { userItems, itemUsers } = this.model;
+    const self = this.userIndex.get(state.userId);
+    const overlap = new Map<number, number>();
+    const items = this.toItems(state.history.map((entry) => entry.itemId));
+    for (const i of items) {
+      for (let p = itemUsers.indptr[i]; p < itemUsers.indptr[i + 1]; p++) {
+        const u = itemUsers.indices[p];
+        if (u !== self) overlap.set(u, (overlap.get(u) ?? 0) + 1);
+      }
+    }
+    const norm = Math.sqrt(items.length || 1);
+    return [...overlap]
+      .map(([u, shared]) => ({ id: this.userIds[u], score: shared / (norm * Math.sqrt(userItems.indptr[u + 1] - userItems.indptr[u])) }))
+      .sort((a, b) => b.score - a.score || a.id - b.id)
+      .slice(0, count);
+  }
+}

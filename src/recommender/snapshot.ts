@@ -1,0 +1,226 @@
+/**
+ * Reads the behaviour the recommender learns from out of Postgres, in keyset-paged batches
+ * (never one unbounded query), into dense-index typed arrays. Index i of `userIds`/`itemIds`
+ * is the database id of user/item i. Repeated (user, item) interactions are folded into one
+ * weight: the sum of per-type weights with exponential time decay; a HIDE anywhere makes the
+ * pair negative.
+ */
+import type { Database } from '../db/client';
+import { DEFAULT_TYPE_WEIGHTS } from './fallbacks';
+
+export interface SnapshotOptions {
+  typeWeights?: Record<string, number>;
+  /** Half-life of an interaction's weight, measured back from the newest interaction. */
+  decayHalfLifeDays?: number;
+  batchSize?: number;
+  onProgress?: (stage: string, done: number) => void;
+}
+
+export interface Snapshot {
+  userIds: Int32Array;
+  itemIds: Int32Array;
+  /** One entry per distinct (user, item) pair. */
+  pairUsers: Int32Array;
+  pairItems: Int32Array;
+  pairWeights: Float32Array;
+  /** Latest interaction time of the pair, Unix seconds. */
+  pairTimes: Float64Array;
+  /** Directed follows as index pairs. */
+  followFrom: Int32Array;
+  followTo: Int32Array;
+  itemCategory: Int32Array;
+  categories: string[];
+  itemTagPtr: Int32Array;
+  itemTagIdx: Int32Array;
+  tags: string[];
+  itemCreatedAt: Float64Array;
+  /** Items nobody may be recommended (hidden by moderation). */
+  itemHidden: Uint8Array;
+  watermark: Watermark;
+}
+
+/** What a model saw; "new behaviour since" compares these. */
+export interface Watermark {
+  maxInteractionId: string;
+  interactions: number;
+  follows: number;
+  latestFollowAt: string | null;
+}
+
+export async function currentWatermark(db: Database): Promise<Watermark> {
+  const [row] = await db.query<{ max: string | null; n: string; f: string; fmax: Date | null }>(
+    `SELECT (SELECT max(id)::text FROM "Interaction") AS max, (SELECT count(*)::text FROM "Interaction") AS n,
+            (SELECT count(*)::text FROM "Follow") AS f, (SELECT max("createdAt") FROM "Follow") AS fmax`,
+  );
+  return {
+    maxInteractionId: row.max ?? '0',
+    interactions: Number(row.n),
+    follows: Number(row.f),
+    latestFollowAt: row.fmax ? new Date(row.fmax).toISOString() : null,
+  };
+}
+
+export function sameWatermark(a: Watermark, b: Watermark): boolean {
+  return (
+    a.maxInteractionId === b.maxInteractionId &&
+    a.interactions === b.interactions &&
+    a.follows === b.follows &&
+    a.latestFollowAt === b.latestFollowAt
+  );
+}
+
+async function* pages<T extends { k: number | string }>(
+  db: Database,
+  sql: (afterParam: string) => string,
+  first: number | string,
+  batchSize: number,
+): AsyncGenerator<T[]> {
+  let after: number | string = first;
+  for (;;) {
+    const rows = await db.query<T>(sql('$1') + ` LIMIT ${batchSize}`, [after]);
+    if (rows.length === 0) return;
+    yield rows;
+    after = rows[rows.length - 1].k;
+    if (rows.length < batchSize) return;
+  }
+}
+
+export async function takeSnapshot(db: Database, options: SnapshotOptions = {}): Promise<Snapshot> {
+  const batch = options.batchSize ?? 20000;
+  const weights = { ...DEFAULT_TYPE_WEIGHTS, ...options.typeWeights };
+  const halfLife = (options.decayHalfLifeDays ?? 180) * 86400;
+  const progress = options.onProgress ?? (() => {});
+  const watermark = await currentWatermark(db);
+
+  const userIndex = new Map<number, number>();
+  const userIds: number[] = [];
+  for await (const rows of pages<{ k: number }>(
+    db,
+    (p) => `SELECT id AS k FROM "User" WHERE "erasedAt" IS NULL AND id > ${p} ORDER BY id`,
+    0,
+    batch,
+  )) {
+    for (const row of rows) {
+      userIndex.set(row.k, userIds.length);
+      userIds.push(row.k);
+    }
+    progress('users', userIds.length);
+  }
+
+  const itemIndex = new Map<number, number>();
+  const itemIds: number[] = [];
+  const categoryIndex = new Map<string, number>();
+  const tagIndex = new Map<string, number>();
+  const itemCategory: number[] = [];
+  const itemTagPtr: number[] = [0];
+  const itemTagIdx: number[] = [];
+  const itemCreatedAt: number[] = [];
+  const itemHidden: number[] = [];
+  const intern = (map: Map<string, number>, key: string) => {
+    let index = map.get(key);
+    if (index === undefined) map.set(key, (index = map.size));
+    return index;
+  };
+  for await (const rows of pages<{ k: number; category: string | null; tags: string[] | null; createdAt: Date; hidden: boolean }>(
+    db,
+    (p) => `SELECT id AS k, category, tags, "createdAt", hidden FROM "Item" WHERE id > ${p} ORDER BY id`,
+    0,
+    batch,
+  )) {
+    for (const row of rows) {
+      itemIndex.set(row.k, itemIds.length);
+      itemIds.push(row.k);
+      itemCategory.push(row.category ? intern(categoryIndex, row.category) : -1);
+      for (const tag of row.tags ?? []) itemTagIdx.push(intern(tagIndex, tag));
+      itemTagPtr.push(itemTagIdx.length);
+      itemCreatedAt.push(new Date(row.createdAt).getTime() / 1000);
+      itemHidden.push(row.hidden ? 1 : 0);
+    }
+    progress('items', itemIds.length);
+  }
+
+  // Newest interaction time anchors the decay, so imported history keeps its shape.
+  const [{ latest }] = await db.query<{ latest: Date | null }>(`SELECT max("createdAt") AS latest FROM "Interaction"`);
+  const anchor = latest ? new Date(latest).getTime() / 1000 : Date.now() / 1000;
+  const pairIndex = new Map<number, number>();
+  const pairUsers: number[] = [];
+  const pairItems: number[] = [];
+  const pairWeights: number[] = [];
+  const pairTimes: number[] = [];
+  const hides = new Set<number>();
+  const numItems = itemIds.length;
+  let seen = 0;
+  for await (const rows of pages<{ k: string; userId: number; itemId: number; type: string; createdAt: Date }>(
+    db,
+    (p) =>
+      `SELECT id::text AS k, "userId", "itemId", type::text AS type, "createdAt" FROM "Interaction"
+       WHERE id > ${p}::bigint AND id <= ${watermark.maxInteractionId}::bigint ORDER BY id`,
+    '0',
+    batch,
+  )) {
+    for (const row of rows) {
+      const u = userIndex.get(row.userId);
+      const i = itemIndex.get(row.itemId);
+      if (u === undefined || i === undefined) continue;
+      const key = u * numItems + i;
+      const time = new Date(row.createdAt).getTime() / 1000;
+      const w = (weights[row.type] ?? 1) * Math.pow(0.5, Math.max(0, anchor - time) / halfLife);
+      if (row.type === 'HIDE') hides.add(key);
+      let p = pairIndex.get(key);
+      if (p === undefined) {
+        pairIndex.set(key, (p = pairUsers.length));
+        pairUsers.push(u);
+        pairItems.push(i);
+        pairWeights.push(0);
+        pairTimes.push(time);
+      }
+      if (row.type !== 'HIDE') pairWeights[p] += w;
+      if (time > pairTimes[p]) pairTimes[p] = time;
+    }
+    seen += rows.length;
+    progress('interactions', seen);
+  }
+  for (const key of hides) pairWeights[pairIndex.get(key)!] = -1;
+
+  const followFrom: number[] = [];
+  const followTo: number[] = [];
+  // Keyset on the composite primary key, so each page is an index range scan.
+  let after: [number, number] = [0, 0];
+  for (;;) {
+    const rows = await db.query<{ followerId: number; followeeId: number }>(
+      `SELECT "followerId", "followeeId" FROM "Follow" WHERE ("followerId", "followeeId") > ($1, $2)
+       ORDER BY "followerId", "followeeId" LIMIT ${batch}`,
+      after,
+    );
+    for (const row of rows) {
+      const a = userIndex.get(row.followerId);
+      const b = userIndex.get(row.followeeId);
+      if (a !== undefined && b !== undefined) {
+        followFrom.push(a);
+        followTo.push(b);
+      }
+    }
+    progress('follows', followFrom.length);
+    if (rows.length < batch) break;
+    after = [rows[rows.length - 1].followerId, rows[rows.length - 1].followeeId];
+  }
+
+  return {
+    userIds: Int32Array.from(userIds),
+    itemIds: Int32Array.from(itemIds),
+    pairUsers: Int32Array.from(pairUsers),
+    pairItems: Int32Array.from(pairItems),
+    pairWeights: Float32Array.from(pairWeights),
+    pairTimes: Float64Array.from(pairTimes),
+    followFrom: Int32Array.from(followFrom),
+    followTo: Int32Array.from(followTo),
+    itemCategory: Int32Array.from(itemCategory),
+    categories: [...categoryIndex.keys()],
+    itemTagPtr: Int32Array.from(itemTagPtr),
+    itemTagIdx: Int32Array.from(itemTagIdx),
+    tags: [...tagIndex.keys()],
+    itemCreatedAt: Float64Array.from(itemCreatedAt),
+    itemHidden: Uint8Array.from(itemHidden),
+    watermark,
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * One training run from a snapshot to a finished, evaluated artifact: fixed split -> train on
+ * the training part -> evaluate the candidate and the active version on the same validation
+ * part. Pure computation (no database), so it runs in a worker thread.
+ */
+import { packArtifact, checksumOf, unpackArtifact, type ModelKind } from '../artifact';
+import { deserializeFriendModel, serializeFriendModel } from '../friends/artifact';
+import { trainFriendModel } from '../friends/model';
+import { deserialize as deserializeItemModel, serialize as serializeItemModel } from '../items/artifact';
+import { trainItemModel } from '../items/model';
+import { LoadedFriendModel } from '../serving/friends';
+import { LoadedItemModel } from '../serving/items';
+import { loadTf } from '../tf-backend';
+import type { Snapshot } from '../snapshot';
+import { fixedFriendSplit, fixedItemSplit, friendTrainingData, itemTrainingData } from './data';
+import { evaluateFriendModel, evaluateItemModel, type ValidationMetrics } from './evaluate';
+
+export interface TrainJob {
+  kind: ModelKind;
+  snapshot: Snapshot;
+  active: { artifact: Uint8Array; checksum: string } | null;
+  params: Record<string, unknown>;
+}
+
+export interface TrainResult {
+  artifact: Uint8Array;
+  checksum: string;
+  metrics: ValidationMetrics;
+  /** The active version measured on the same validation data; null without one (or unreadable). */
+  activeMetrics: ValidationMetrics | null;
+  activeError: string | null;
+  backend: string;
+  dataSizes: { users: number; items: number; interactions: number; edges: number };
+  stageMs: Record<string, number>;
+}
+
+export type Progress = (stage: string) => void;
+
+export async function runTrainJob(job: TrainJob, progress: Progress = () => {}): Promise<TrainResult> {
+  const stageMs: Record<string, number> = {};
+  const timed = async <T>(stage: string, run: () => T | Promise<T>): Promise<T> => {
+    progress(stage);
+    const start = Date.now();
+    const out = await run();
+    stageMs[stage] = Date.now() - start;
+    return out;
+  };
+  const s = job.snapshot;
+  const dataSizes = { users: s.userIds.length, items: s.itemIds.length, interactions: s.pairUsers.length, edges: s.followFrom.length };
+  const { backend } = await loadTf();
+  let activeError: string | null = null;
+  const readActive = <T>(load: (model: Uint8Array, userIds: Int32Array, itemIds: Int32Array) => T): T | null => {
+    if (!job.active) return null;
+    try {
+      const unpacked = unpackArtifact(job.active.artifact, job.active.checksum);
+      return load(unpacked.model, unpacked.userIds, unpacked.itemIds);
+    } catch (error) {
+      activeError = error instanceof Error ? error.message : String(error);
+      return null;
+    }
+  };
+
+  if (job.kind === 'ITEMS') {
+    const split = await timed('split', () => fixedItemSplit(s));
+    const data = itemTrainingData(s, split.heldOut);
+    const { model } = await timed('train', () => trainItemModel(data, job.params as never));
+    const artifact = await timed('serialize', () =>
+      packArtifact({ kind: 'ITEMS', userIds: s.userIds, itemIds: s.itemIds, model: serializeItemModel(model) }),
+    );
+    const candidate = new LoadedItemModel(model, s.userIds, s.itemIds);
+    const metrics = await timed('evaluate', () => evaluateItemModel(candidate, s, split));
+    const active = readActive((bytes, userIds, itemIds) => new LoadedItemModel(deserializeItemModel(bytes), userIds, itemIds));
+    const activeMetrics = active ? await timed('evaluateActive', () => evaluateItemModel(active, s, split)) : null;
+    return { artifact, checksum: checksumOf(artifact), metrics, activeMetrics, activeError, backend, dataSizes, stageMs };
+  }
+
+  const split = await timed('split', () => fixedFriendSplit(s));
+  const graph = friendTrainingData(s, split.dropped);
+  const model = await timed('train', () => trainFriendModel(graph, job.params as never));
+  const artifact = await timed('serialize', () =>
+    packArtifact({ kind: 'FRIENDS', userIds: s.userIds, itemIds: new Int32Array(0), model: serializeFriendModel(model) }),
+  );
+  const metrics = await timed('evaluate', () => evaluateFriendModel(new LoadedFriendModel(model, graph, s.userIds), s, split));
+  // The active ranker is scored on the same training graph: only the weights differ.
+  const active = readActive((bytes) => new LoadedFriendModel(deserializeFriendModel(bytes), graph, s.userIds));
+  const activeMetrics = active ? await timed('evaluateActive', () => evaluateFriendModel(active, s, split)) : null;
+  return { artifact, checksum: checksumOf(artifact), metrics, activeMetrics, activeError, backend, dataSizes, stageMs };
+}

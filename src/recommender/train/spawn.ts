@@ -1,0 +1,31 @@
+/** Runs a TrainJob in a worker thread; from TypeScript sources (dev, tests) through tsx. */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Progress, TrainJob, TrainResult } from './pipeline';
+
+export function trainInWorker(job: TrainJob, progress: Progress = () => {}): Promise<TrainResult> {
+  const fromSource = __filename.endsWith('.ts');
+  const file = path.join(__dirname, fromSource ? 'worker.ts' : 'worker.js');
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(file, { workerData: job, execArgv: fromSource ? ['--require', 'tsx/cjs'] : [] });
+    let settled = false;
+    worker.on('message', (message: { progress?: string; result?: TrainResult; error?: string }) => {
+      if (message.progress) progress(message.progress);
+      if (message.result) {
+        settled = true;
+        resolve(message.result);
+      }
+      if (message.error) {
+        settled = true;
+        reject(new Error(message.error));
+      }
+    });
+    worker.on('error', (error) => {
+      settled = true;
+      reject(error);
+    });
+    worker.on('exit', (code) => {
+      if (!settled) reject(new Error(`training worker exited with code ${code} before finishing`));
+    });
+  });
+}
