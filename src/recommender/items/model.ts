@@ -6,7 +6,7 @@
  */
 import { holdOut, type PositivePairs } from '../eval/split';
 import { buildContentIndex, type ContentIndex } from './content';
-import { buildInteractions, type Csr, type ItemTrainingData } from './data';
+import { buildInteractions, type Csr, type Interactions, type ItemTrainingData } from './data';
 import { easeDimension, fitEase } from './ease';
 import { buildCandidates, NUM_FEATURES } from './features';
 import { fitItemKnn } from './itemknn';
@@ -50,7 +50,7 @@ export interface ItemModelConfig {
 }
 
 export const DEFAULT_CONFIG: ItemModelConfig = {
-  itemItem: { kind: 'auto', lambda: 200, dropout: 0, neighbours: 200, minSupport: 1, maxDenseDim: 4000, shrink: 10, beta: 0.5 },
+  itemItem: { kind: 'auto', lambda: 200, dropout: 0, neighbours: 200, minSupport: 2, maxDenseDim: 4000, shrink: 10, beta: 0.5 },
   itemKnnNeighbours: 100,
   userNeighbours: 100,
   candidates: { itemItem: 150, userKnn: 30, social: 30, popular: 30, trending: 10, content: 20, fresh: 10 },
@@ -109,15 +109,20 @@ export interface TrainReport {
   millis: Record<string, number>;
 }
 
+/** `auto` picks EASE when its dense dimension fits maxDenseDim, else RP3beta. */
+export function resolveItemItemKind(x: Interactions, config: ItemModelConfig): ItemModel['itemItemKind'] {
+  const ii = config.itemItem;
+  if (ii.kind !== 'auto') return ii.kind;
+  return easeDimension(x, ii.minSupport).dim <= ii.maxDenseDim ? 'ease' : 'rp3beta';
+}
+
 /** Fits every source on `data` (no ranker). */
 export function fitSources(data: ItemTrainingData, config: ItemModelConfig): ItemModel {
   const x = buildInteractions(data);
   const now = referenceNow(data);
   const popularity = computePopularity(data, x, config.trendingHalfLifeDays, now);
   const ii = config.itemItem;
-  let kind: ItemModel['itemItemKind'];
-  if (ii.kind === 'auto') kind = easeDimension(x, ii.minSupport).dim <= ii.maxDenseDim ? 'ease' : 'rp3beta';
-  else kind = ii.kind;
+  const kind = resolveItemItemKind(x, config);
   const itemItem =
     kind === 'ease'
       ? fitEase(x, data.numItems, ii)
@@ -163,7 +168,10 @@ export async function trainItemModel(
   let rankerRecallByEpoch: number[] = [];
   if (config.ranker.enabled) {
     const { fit, validation } = timed('carve', () => carveValidation(data, config.seed));
-    const inner = timed('fitValidation', () => fitSources(fit, config));
+    // EASE's lambda is on the scale of X^T X: shrink it with the fitting part's size.
+    const scale = countPositive(fit) / Math.max(1, countPositive(data));
+    const innerConfig = { ...config, itemItem: { ...config.itemItem, lambda: config.itemItem.lambda * scale } };
+    const inner = timed('fitValidation', () => fitSources(fit, innerConfig));
     const examples = timed('examples', () => rankerExamplesFor(inner, fit, validation, config));
     rankerExamples = examples.length;
     const start = Date.now();
@@ -241,6 +249,12 @@ export function rankerExamplesFor(
     examples.push({ features: set.features, labels });
   }
   return examples;
+}
+
+function countPositive(data: ItemTrainingData): number {
+  let n = 0;
+  for (const w of data.weights) if (w > 0) n++;
+  return n;
 }
 
 function positivesWithWeights(data: ItemTrainingData) {

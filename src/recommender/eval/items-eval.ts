@@ -1,0 +1,145 @@
+/**
+ * The item task of ../shared/EVALUATION.md for one dataset: split, then MostPop, friends'
+ * items (when there is a social graph), cosine ItemKNN, EASE (when its dense dimension is at
+ * most EASE_MAX_DIM) at the reference lambda and at the lambda tuned on validation, and the
+ * project's model (tuned item-item + sources + learned ranker), all on the same split.
+ */
+import { openDataset } from '../../datasets/open';
+import type { DatasetName } from '../../datasets/types';
+import { buildInteractions, type ItemTrainingData } from '../items/data';
+import { friendsItemsScores, popularityScores } from '../items/baselines';
+import { easeDimension, fitEase } from '../items/ease';
+import { loadIndexedDataset } from '../items/from-dataset';
+import { fitItemKnn } from '../items/itemknn';
+import { trainItemModel, type ItemModelConfigInput } from '../items/model';
+import { accumulate, type NeighbourLists } from '../items/neighbours';
+import { recommendItems } from '../items/scoring';
+import { socialCircle } from '../items/social';
+import { tuneItemItem } from '../items/tune';
+import { MetricsAccumulator, topK } from './metrics';
+import type { EvalRow, EvalTable } from './report';
+import { heldOutByUser, holdOut, type SplitMode } from './split';
+
+/** Above this the dense EASE baseline (m^3/2 multiply-adds in plain TypeScript) is skipped. */
+export const EASE_MAX_DIM = 6000;
+
+/** Reference lambdas of EVALUATION.md; other datasets use the validation-tuned one only. */
+const REFERENCE_LAMBDA: Partial<Record<DatasetName, number>> = { 'movielens-100k': 300, lastfm: 100 };
+
+export interface ItemsEvalOptions {
+  dataset: DatasetName;
+  dir?: string;
+  seed: number;
+  ks: number[];
+  split: SplitMode;
+  /** Use item tags as content features (off by default for Last.fm, whose tags leak; see docs/evaluation.md). */
+  itemTags?: boolean;
+  config?: ItemModelConfigInput;
+  log?: (message: string) => void;
+}
+
+export async function runItemsEvaluation(options: ItemsEvalOptions): Promise<EvalTable> {
+  const log = options.log ?? (() => {});
+  const ds = await loadIndexedDataset(openDataset(options.dataset, options.dir));
+  const { pairs } = ds;
+  const split = holdOut(pairs, { mode: options.split, seed: options.seed });
+  const train = split.train;
+  const useTags = options.itemTags ?? options.dataset !== 'lastfm';
+  const data: ItemTrainingData = {
+    numUsers: pairs.numUsers,
+    numItems: pairs.numItems,
+    users: Int32Array.from(train, (e) => pairs.users[e]),
+    items: Int32Array.from(train, (e) => pairs.items[e]),
+    weights: new Float32Array(train.length).fill(1),
+    times: pairs.times ? Float64Array.from(train, (e) => pairs.times![e]) : undefined,
+    follows: ds.follows,
+    itemFeatures: useTags ? ds.features : { ...ds.features, tags: undefined, numTags: 0 },
+  };
+  const x = buildInteractions(data);
+  const held = heldOutByUser(pairs, split.heldOut);
+  const maxK = Math.max(...options.ks);
+  const hasSocial = ds.follows.indices.length > 0;
+  log(`${options.dataset}: ${pairs.numUsers} users, ${pairs.numItems} items, ${train.length} train, ${split.heldOut.length} held out`);
+
+  const history = (u: number) => x.byUser.indices.subarray(x.byUser.indptr[u], x.byUser.indptr[u + 1]);
+  const evaluate = (model: string, trainMs: number, rank: (u: number) => ArrayLike<number>, note?: string): EvalRow => {
+    const acc = new MetricsAccumulator(options.ks, pairs.numItems);
+    for (const [u, set] of held) acc.add(rank(u), set);
+    const r = acc.result();
+    log(`${model}: Recall@10 ${r.recall[10]?.toFixed(4) ?? '-'} (${(trainMs / 1000).toFixed(1)} s)`);
+    return { model, recall: r.recall, ndcg: r.ndcg, coverage: r.coverage, trainMs, ...(note ? { note } : {}) };
+  };
+  const scores = new Float32Array(pairs.numItems);
+  const rankDense = (u: number, fill: (u: number) => void) => {
+    fill(u);
+    for (const i of history(u)) scores[i] = -Infinity;
+    return topK(scores, maxK);
+  };
+  const rankLists = (lists: NeighbourLists) => (u: number) =>
+    rankDense(u, () => {
+      scores.fill(0);
+      accumulate(lists, history(u), undefined, scores);
+    });
+  const timed = <T>(run: () => T): [T, number] => {
+    const start = Date.now();
+    return [run(), Date.now() - start];
+  };
+
+  const rows: EvalRow[] = [];
+  const pop = popularityScores(x.byItem);
+  rows.push(evaluate('MostPop', 0, (u) => rankDense(u, () => scores.set(pop))));
+  if (hasSocial) {
+    rows.push(
+      evaluate("Friends' items (sum over followees)", 0, (u) =>
+        rankDense(u, () => friendsItemsScores(x.byUser, socialCircle(ds.follows, u).followees, pop, scores)),
+      ),
+    );
+  }
+  const allNeighbours = Math.min(pairs.numItems, 1000);
+  const [knn, knnMs] = timed(() => fitItemKnn(x, pairs.numItems, { similarity: 'cosine', neighbours: allNeighbours, shrink: 0, beta: 0 }));
+  rows.push(evaluate('ItemKNN (cosine)', knnMs, rankLists(knn), `top ${allNeighbours} neighbours`));
+
+  const [tuning, tuneMs] = timed(() => tuneItemItem(data, options.config));
+  for (const t of tuning.trials) log(`  tuning ${tuning.kind} ${JSON.stringify(t.setting)}: NDCG@10 ${t.ndcg10.toFixed(4)} (${t.millis} ms)`);
+  const tuned = tuning.config.itemItem;
+  const { dim } = easeDimension(x, tuned.minSupport);
+  if (dim <= EASE_MAX_DIM) {
+    const exact = { dropout: 0, neighbours: pairs.numItems, minSupport: tuned.minSupport };
+    const reference = REFERENCE_LAMBDA[options.dataset];
+    if (reference !== undefined) {
+      const [lists, ms] = timed(() => fitEase(x, pairs.numItems, { ...exact, lambda: reference }));
+      rows.push(evaluate(`EASE (lambda=${reference})`, ms, rankLists(lists), `min support ${tuned.minSupport}`));
+    }
+    if (tuning.kind === 'ease') {
+      const [lists, ms] = timed(() => fitEase(x, pairs.numItems, { ...exact, lambda: tuned.lambda }));
+      rows.push(evaluate(`EASE (lambda=${Math.round(tuned.lambda)}, tuned)`, ms, rankLists(lists), 'lambda tuned on validation'));
+    }
+  } else {
+    log(`EASE skipped: dense dimension ${dim} > ${EASE_MAX_DIM}`);
+  }
+
+  const [trained, trainMs] = await timedAsync(() => trainItemModel(data, tuning.config));
+  const { model, report } = trained;
+  log(`model: ${JSON.stringify(report)}`);
+  const ours = (u: number) => {
+    const circle = socialCircle(ds.follows, u);
+    const request = { user: u, items: history(u), followees: circle.followees, friends: circle.friends };
+    return recommendItems(model, request, { count: maxK }).map((r) => r.item);
+  };
+  const note = `${report.itemItemKind} ${tuning.kind === 'ease' ? `lambda=${Math.round(tuned.lambda)}` : ''} + ranker (${report.backend}); tuning ${(tuneMs / 1000).toFixed(0)} s`;
+  rows.push(evaluate(`Ours (${model.itemItemKind} + sources + ranker)`, trainMs, ours, note.replace(/ +/g, ' ')));
+  return {
+    dataset: options.dataset,
+    task: 'items',
+    split: options.split,
+    seed: options.seed,
+    ks: options.ks,
+    sizes: { users: pairs.numUsers, items: pairs.numItems, train: train.length, heldOut: split.heldOut.length, evalUsers: held.size },
+    rows,
+  };
+}
+
+async function timedAsync<T>(run: () => Promise<T>): Promise<[T, number]> {
+  const start = Date.now();
+  return [await run(), Date.now() - start];
+}
