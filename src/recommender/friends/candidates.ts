@@ -23,8 +23,8 @@ export const DEFAULT_CANDIDATE_CONFIG: CandidateConfig = { pprAlpha: 0.3, pprEps
 
 export const FEATURE_NAMES = [
   'logCommon',
-  'adamicAdar',
-  'resourceAllocation',
+  'logAdamicAdar',
+  'logResourceAllocation',
   'jaccard',
   'commonOverCandidateDegree',
   'commonOverUserDegree',
@@ -43,7 +43,7 @@ export const FEATURE_NAMES = [
   'candidateFollowsUser',
   'logFollowedByFriends',
   'logPaths3',
-  'l3',
+  'logL3',
 ] as const;
 export const NUM_FEATURES = FEATURE_NAMES.length;
 
@@ -217,8 +217,8 @@ export class CandidateFinder {
       const hasInterests = interest !== null && interest.byUser.offsets[v + 1] > interest.byUser.offsets[v];
       const f = set.features.subarray(c * NUM_FEATURES, (c + 1) * NUM_FEATURES);
       f[0] = Math.log1p(cn);
-      f[1] = aa[v];
-      f[2] = ra[v];
+      f[1] = Math.log1p(aa[v]);
+      f[2] = Math.log1p(ra[v]);
       f[3] = cn > 0 ? cn / (du + dv - cn) : 0;
       f[4] = dv > 0 ? cn / dv : 0;
       f[5] = du > 0 ? cn / du : 0;
@@ -237,7 +237,7 @@ export class CandidateFinder {
       f[18] = hasEntry(fo, v, user) ? 1 : 0;
       f[19] = Math.log1p(viaFollows);
       f[20] = Math.log1p(paths3[v]);
-      f[21] = l3[v];
+      f[21] = Math.log1p(l3[v]);
       set.common[c] = cn;
       set.interest[c] = cosine[v];
       set.followedByFriends[c] = viaFollows;

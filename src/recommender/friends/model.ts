@@ -161,7 +161,7 @@ function validate(
 ): FriendValidation {
   let model = 0;
   let adamicAdar = 0;
-  const aaColumn = FEATURE_NAMES.indexOf('adamicAdar');
+  const aaColumn = FEATURE_NAMES.indexOf('logAdamicAdar');
   for (const u of users) {
     const set = finder.find(u);
     const positives = heldOut.get(u)!;

@@ -72,7 +72,14 @@ export async function trainRanker(set: RankerTrainingSet, options: RankerOptions
   }));
   const optimizer = tf.train.adam(options.learningRate);
   const batchesPerEpoch = Math.ceil(groups.length / options.batchGroups);
-  const epochs = Math.min(options.epochs, Math.ceil(options.maxSteps / batchesPerEpoch));
+  const epochs = Math.max(1, Math.min(options.epochs, Math.ceil(options.maxSteps / batchesPerEpoch)));
+  const averageFrom = Math.floor(epochs / 2);
+  const average: DenseLayer[] = sizes.slice(1).map((out, i) => ({
+    inSize: sizes[i],
+    outSize: out,
+    weights: new Float32Array(sizes[i] * out),
+    bias: new Float32Array(out),
+  }));
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
       for (const batch of epochBatches(groups, sizeOf, options.batchGroups, rng)) {
@@ -91,13 +98,20 @@ export async function trainRanker(set: RankerTrainingSet, options: RankerOptions
         });
         tf.dispose([x, y, mask]);
       }
+      if (epoch >= averageFrom) {
+        variables.forEach(({ w, b }, i) => {
+          addInto(average[i].weights, w.dataSync());
+          addInto(average[i].bias, b.dataSync());
+        });
+      }
     }
-    const layers = variables.map(({ w, b }, i) => ({
-      inSize: sizes[i],
-      outSize: sizes[i + 1],
-      weights: new Float32Array(w.dataSync()),
-      bias: new Float32Array(b.dataSync()),
-    }));
+    // Stochastic weight averaging over the second half of training: the mean of the
+    // epoch-end weights ranks more steadily than the last noisy step.
+    const snapshots = epochs - averageFrom;
+    const layers = average.map((layer) => {
+      for (const array of [layer.weights, layer.bias]) for (let i = 0; i < array.length; i++) array[i] /= snapshots;
+      return layer;
+    });
     return { numFeatures: f, mean, invStd, layers };
   } finally {
     optimizer.dispose();
@@ -129,6 +143,10 @@ export function scoreRows(ranker: Ranker, features: Float32Array, count: number)
     out[r] = input[0];
   }
   return out;
+}
+
+function addInto(target: Float32Array, values: ArrayLike<number>): void {
+  for (let i = 0; i < target.length; i++) target[i] += values[i];
 }
 
 /**

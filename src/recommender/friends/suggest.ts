@@ -78,8 +78,8 @@ export function scoreCandidates(model: FriendModel, set: CandidateSet): Float32A
 const REASON_FEATURES: Record<Exclude<FriendReasonKind, 'POPULAR'>, readonly (typeof FEATURE_NAMES)[number][]> = {
   MUTUAL_FRIENDS: [
     'logCommon',
-    'adamicAdar',
-    'resourceAllocation',
+    'logAdamicAdar',
+    'logResourceAllocation',
     'jaccard',
     'commonOverCandidateDegree',
     'commonOverUserDegree',
@@ -90,7 +90,7 @@ const REASON_FEATURES: Record<Exclude<FriendReasonKind, 'POPULAR'>, readonly (ty
     'pprOverMax',
     'logRankPpr',
     'logPaths3',
-    'l3',
+    'logL3',
   ],
   SHARED_INTERESTS: ['interestCosine', 'logRankInterest', 'candidateHasInterests'],
   FOLLOWED_BY_YOUR_FRIENDS: ['logFollowedByFriends'],
