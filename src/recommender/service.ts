@@ -12,6 +12,7 @@ import type { Database } from '../db/client';
 import type { TrainingRun } from '../generated/prisma/client';
 import type { Logger } from '../logger';
 import { unpackArtifact, type Artifact, type ModelKind } from './artifact';
+import { freshItems, weave } from './fresh';
 import { coEngagedItems, friendsOfFriends, newestItems, trendingItems, type ScoredId, type TrendingWindow } from './fallbacks';
 import { deserializeFriendModel } from './friends/artifact';
 import { deserialize as deserializeItemModel } from './items/artifact';
@@ -93,6 +94,8 @@ export class RecommenderService {
   private poller: NodeJS.Timeout | null = null;
   private syncing: Promise<void> | null = null;
   private hooks: RetrainHooks | null = null;
+  /** Newest item id, refreshed with every sync: items above a model's range are woven in by content. */
+  private latestItemId = 0;
 
   constructor(private readonly deps: RecommenderDeps) {}
 
@@ -115,10 +118,19 @@ export class RecommenderService {
 
   /** Brings both kinds up to the ACTIVE version in the database. Never throws. */
   sync(): Promise<void> {
-    this.syncing ??= Promise.all([this.syncKind('ITEMS'), this.syncKind('FRIENDS')])
+    this.syncing ??= Promise.all([this.syncKind('ITEMS'), this.syncKind('FRIENDS'), this.syncLatestItem()])
       .then(() => undefined)
       .finally(() => (this.syncing = null));
     return this.syncing;
+  }
+
+  private async syncLatestItem(): Promise<void> {
+    try {
+      const latest = await this.deps.db.prisma.item.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
+      this.latestItemId = latest?.id ?? 0;
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'could not read the newest item id');
+    }
   }
 
   private async syncKind(kind: ModelKind): Promise<void> {
@@ -190,7 +202,17 @@ export class RecommenderService {
       state.blocked,
       request,
     );
-    return ranked.filter((r) => allowed.has(r.itemId)).slice(0, request.limit);
+    const kept = ranked.filter((r) => allowed.has(r.itemId));
+    if (this.latestItemId <= model.maxItemId) return kept.slice(0, request.limit);
+    const fresh = await freshItems(prisma, {
+      newerThanId: model.maxItemId,
+      historyItemIds: state.history.map((h) => h.itemId),
+      followeeIds: state.followeeIds,
+      blocked: state.blocked,
+      request,
+      exclude: new Set([...state.history.map((h) => h.itemId), ...state.hiddenItemIds]),
+    });
+    return weave(kept, fresh, request.limit);
   }
 
   private async allowedItems(ids: number[], blocked: Set<number>, request: ItemRequest): Promise<Set<number>> {

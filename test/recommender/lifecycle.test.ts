@@ -85,6 +85,36 @@ describe('model lifecycle', () => {
     expect(after.edges.map((e: any) => e.node.id)).not.toContain(top);
   });
 
+  it('serves cold-start users: social picks with follows only, popular picks with nothing', async () => {
+    const prisma = t.database.db.prisma;
+    const community = planted.communities[0];
+    const newcomer = await t.make.user();
+    for (const friend of community.users.slice(0, 4)) await t.make.friends(newcomer.id, friend);
+    const social = (await t.gql(RECS, { id: uid(newcomer.id) }, await t.tokenFor(newcomer.id))).data.user.recommendedItems;
+    expect(social.source).toBe('MODEL');
+    expect(social.edges.filter((e: any) => e.node.category === community.category).length).toBeGreaterThanOrEqual(7);
+    expect(social.edges.some((e: any) => e.reasons.some((r: any) => r.kind === 'FRIENDS_ENGAGED' && r.users.length > 0))).toBe(true);
+    for (const edge of social.edges) {
+      expect(edge.reasons.reduce((sum: number, r: any) => sum + r.weight, 0)).toBeCloseTo(1, 5);
+    }
+    const loner = await t.make.user();
+    const popular = (await t.gql(RECS, { id: uid(loner.id) }, await t.tokenFor(loner.id))).data.user.recommendedItems;
+    expect(popular.edges).toHaveLength(10);
+    expect(popular.edges.every((e: any) => e.reasons.some((r: any) => ['POPULAR', 'TRENDING'].includes(r.kind)))).toBe(true);
+    await prisma.user.deleteMany({ where: { id: { in: [newcomer.id, loner.id] } } });
+  });
+
+  it('recommends an item created after training, by content, without retraining', async () => {
+    const community = planted.communities[1];
+    const user = community.users[3];
+    const item = await t.database.db.prisma.item.create({ data: { title: 'brand new', category: community.category, tags: ['t1'] } });
+    await t.server.recommender.sync();
+    const recs = (await t.gql(RECS, { id: uid(user) }, await t.tokenFor(user))).data.user.recommendedItems;
+    const edge = recs.edges.find((e: any) => e.node.id === iid(item.id));
+    expect(edge).toBeDefined();
+    expect(edge.reasons.map((r: any) => r.kind)).toEqual(expect.arrayContaining(['NEW_ITEM', 'MATCHES_INTERESTS']));
+  });
+
   it('never shows blocked users or their items, nor private non-friends in reasons', async () => {
     const community = planted.communities[3];
     const [viewer, blocked] = community.users;

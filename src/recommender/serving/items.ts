@@ -7,7 +7,7 @@ import type { UserHistory } from '../items/data';
 import type { ItemModel } from '../items/model';
 import { explainItems, recommendItems, type Reason } from '../items/scoring';
 import type { SourceName } from '../items/features';
-import type { ItemReason, ReasonKind } from '../service';
+import type { ItemReason } from '../service';
 
 export interface HistoryEntry {
   itemId: number;
@@ -30,15 +30,6 @@ export interface ScoredItem {
   reasons: ItemReason[];
 }
 
-const SOURCE_REASON: Record<SourceName, ReasonKind> = {
-  itemItem: 'SIMILAR_TO_ITEM',
-  similarUsers: 'POPULAR_WITH_SIMILAR_USERS',
-  social: 'FRIENDS_ENGAGED',
-  content: 'MATCHES_INTERESTS',
-  popularity: 'POPULAR',
-  freshness: 'NEW_ITEM',
-};
-
 function indexOf(ids: Int32Array): Map<number, number> {
   const map = new Map<number, number>();
   ids.forEach((id, index) => map.set(id, index));
@@ -48,6 +39,8 @@ function indexOf(ids: Int32Array): Map<number, number> {
 export class LoadedItemModel {
   private readonly userIndex: Map<number, number>;
   private readonly itemIndex: Map<number, number>;
+  /** Items with larger ids were created after training. */
+  readonly maxItemId: number;
 
   constructor(
     readonly model: ItemModel,
@@ -56,6 +49,7 @@ export class LoadedItemModel {
   ) {
     this.userIndex = indexOf(userIds);
     this.itemIndex = indexOf(itemIds);
+    this.maxItemId = itemIds.reduce((max, id) => Math.max(max, id), 0);
   }
 
   knowsItem(itemId: number): boolean {
@@ -101,25 +95,34 @@ export class LoadedItemModel {
     }));
   }
 
+  /**
+   * Reasons with the share of the score each accounts for: the sources' positive
+   * contributions, normalised over the reasons given (equal shares when none is positive).
+   * An item the model ranked with no specific evidence is explained as POPULAR.
+   */
   private reasons(reasons: Reason[], sources: Record<SourceName, number>): ItemReason[] {
-    const positive = Object.values(sources).reduce((sum, v) => sum + Math.max(0, v), 0) || 1;
-    const share = (source: SourceName) => Math.max(0, sources[source]) / positive;
-    return reasons.map((reason): ItemReason => {
+    const mapped = reasons.map((reason): [SourceName, ItemReason] => {
       switch (reason.kind) {
         case 'SIMILAR_TO_ITEM':
-          return { kind: 'SIMILAR_TO_ITEM', itemId: this.itemIds[reason.items[0].item], userIds: [], weight: share('itemItem') };
+          return ['itemItem', { kind: 'SIMILAR_TO_ITEM', itemId: this.itemIds[reason.items[0].item], userIds: [], weight: 0 }];
         case 'FRIENDS_ENGAGED':
-          return { kind: 'FRIENDS_ENGAGED', itemId: null, userIds: reason.users.map((u) => this.userIds[u]), weight: share('social') };
+          return ['social', { kind: 'FRIENDS_ENGAGED', itemId: null, userIds: reason.users.map((u) => this.userIds[u]), weight: 0 }];
         case 'CONTENT_MATCH':
-          return { kind: 'MATCHES_INTERESTS', itemId: null, userIds: [], weight: share('content') };
+          return ['content', { kind: 'MATCHES_INTERESTS', itemId: null, userIds: [], weight: 0 }];
         case 'TRENDING':
-          return { kind: 'TRENDING', itemId: null, userIds: [], weight: share('popularity') };
+          return ['popularity', { kind: 'TRENDING', itemId: null, userIds: [], weight: 0 }];
         case 'POPULAR':
-          return { kind: 'POPULAR', itemId: null, userIds: [], weight: share('popularity') };
+          return ['popularity', { kind: 'POPULAR', itemId: null, userIds: [], weight: 0 }];
         case 'NEW_ITEM':
-          return { kind: 'NEW_ITEM', itemId: null, userIds: [], weight: share('freshness') };
+          return ['freshness', { kind: 'NEW_ITEM', itemId: null, userIds: [], weight: 0 }];
       }
     });
+    if (mapped.length === 0) return [{ kind: 'POPULAR', itemId: null, userIds: [], weight: 1 }];
+    const total = mapped.reduce((sum, [source]) => sum + Math.max(0, sources[source]), 0);
+    return mapped.map(([source, reason]) => ({
+      ...reason,
+      weight: total > 0 ? Math.max(0, sources[source]) / total : 1 / mapped.length,
+    }));
   }
 
   /** Items most similar to one item (its neighbour list). */
