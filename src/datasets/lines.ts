@@ -112,9 +112,12 @@ export function isId(field: string): boolean {
   return ID.test(field);
 }
 
-/** A finite number, or null (never NaN) so callers can report the line. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A finite decimal number, or null (never NaN) so callers can report the line. */
 export function parseNumber(field: string): number | null {
-  if (field.trim() === '') return null;
+  // Number() alone would also accept '', ' ', '0x1f' and 'Infinity'.
+  if (!DECIMAL.test(field)) return null;
   const value = Number(field);
   return Number.isFinite(value) ? value : null;
 }
