@@ -4,10 +4,10 @@
  * exported as plain Float32Arrays. Scoring runs in plain JS over those arrays, so serving
  * needs no tensors and a deserialised ranker gives bit-identical scores.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as Tf from '@tensorflow/tfjs';
 
 import { Rng, seededRng, shuffle } from '../eval/rng';
-import { initTfBackend } from './tf-backend';
+import { loadTf } from '../tf-backend';
 
 /** Row-major weights [inSize][outSize]. */
 export interface DenseLayer {
@@ -58,7 +58,7 @@ export const DEFAULT_RANKER_OPTIONS: RankerOptions = {
 };
 
 export async function trainRanker(set: RankerTrainingSet, options: RankerOptions): Promise<Ranker> {
-  await initTfBackend();
+  const { tf } = await loadTf();
   const f = set.numFeatures;
   const { mean, invStd } = standardisation(set);
   const groups = usefulGroups(set, options.loss);
@@ -84,17 +84,17 @@ export async function trainRanker(set: RankerTrainingSet, options: RankerOptions
     for (let epoch = 0; epoch < epochs; epoch++) {
       for (const batch of epochBatches(groups, sizeOf, options.batchGroups, rng)) {
         const width = Math.max(...batch.map(sizeOf));
-        const { x, y, mask } = batchTensors(set, batch, width, mean, invStd);
+        const { x, y, mask } = batchTensors(tf, set, batch, width, mean, invStd);
         optimizer.minimize(() => {
-          let h: tf.Tensor2D = x;
+          let h: Tf.Tensor2D = x;
           variables.forEach(({ w, b }, i) => {
             h = tf.add(tf.matMul(h, w), b);
             if (i < variables.length - 1) h = tf.relu(h);
           });
-          const scores = tf.reshape(h, [batch.length, width]) as tf.Tensor2D;
-          const data = options.loss === 'listwise' ? listwiseLoss(scores, y, mask) : pointwiseLoss(scores, y, mask);
+          const scores = tf.reshape(h, [batch.length, width]) as Tf.Tensor2D;
+          const data = options.loss === 'listwise' ? listwiseLoss(tf, scores, y, mask) : pointwiseLoss(tf, scores, y, mask);
           const penalty = variables.reduce((sum, { w }) => tf.add(sum, tf.sum(tf.square(w))), tf.scalar(0));
-          return tf.add(data, tf.mul(options.l2, penalty)) as tf.Scalar;
+          return tf.add(data, tf.mul(options.l2, penalty)) as Tf.Scalar;
         });
         tf.dispose([x, y, mask]);
       }
@@ -164,20 +164,27 @@ function epochBatches(groups: number[], sizeOf: (g: number) => number, batchGrou
   return shuffle(batches, rng);
 }
 
-function listwiseLoss(scores: tf.Tensor2D, y: tf.Tensor, mask: tf.Tensor): tf.Scalar {
+function listwiseLoss(tf: typeof Tf, scores: Tf.Tensor2D, y: Tf.Tensor, mask: Tf.Tensor): Tf.Scalar {
   // Padding gets a score far below any real one, so it takes no probability mass.
   const masked = tf.add(scores, tf.mul(tf.sub(mask, 1), 1e4));
   const logProb = tf.logSoftmax(masked);
   const target = tf.div(y, tf.sum(y, 1, true));
-  return tf.neg(tf.mean(tf.sum(tf.mul(target, logProb), 1))) as tf.Scalar;
+  return tf.neg(tf.mean(tf.sum(tf.mul(target, logProb), 1))) as Tf.Scalar;
 }
 
-function pointwiseLoss(scores: tf.Tensor2D, y: tf.Tensor, mask: tf.Tensor): tf.Scalar {
+function pointwiseLoss(tf: typeof Tf, scores: Tf.Tensor2D, y: Tf.Tensor, mask: Tf.Tensor): Tf.Scalar {
   const perRow = tf.losses.sigmoidCrossEntropy(y, scores, undefined, undefined, tf.Reduction.NONE);
-  return tf.div(tf.sum(tf.mul(perRow, mask)), tf.sum(mask)) as tf.Scalar;
+  return tf.div(tf.sum(tf.mul(perRow, mask)), tf.sum(mask)) as Tf.Scalar;
 }
 
-function batchTensors(set: RankerTrainingSet, batch: number[], width: number, mean: Float32Array, invStd: Float32Array) {
+function batchTensors(
+  tf: typeof Tf,
+  set: RankerTrainingSet,
+  batch: number[],
+  width: number,
+  mean: Float32Array,
+  invStd: Float32Array,
+) {
   const f = set.numFeatures;
   const x = new Float32Array(batch.length * width * f);
   const y = new Float32Array(batch.length * width);
