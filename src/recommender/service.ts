@@ -83,6 +83,9 @@ export interface RetrainHooks {
   nextRun(): Date | null;
 }
 
+/** How stale the friend graph may get while follows change. */
+const GRAPH_REFRESH_MS = 30_000;
+
 /** Candidates asked of the model per wanted item, so filters and visibility still leave enough. */
 const OVERFETCH = 3;
 
@@ -96,6 +99,8 @@ export class RecommenderService {
   private hooks: RetrainHooks | null = null;
   /** Newest item id, refreshed with every sync: items above a model's range are woven in by content. */
   private latestItemId = 0;
+  private friendGraphBoundAt = 0;
+  private friendGraphMark = '';
 
   constructor(private readonly deps: RecommenderDeps) {}
 
@@ -142,7 +147,10 @@ export class RecommenderService {
         if (serving.phase === 'ready') this.swap(kind, { phase: 'fallback', message: 'No active version: fallbacks serve' });
         return;
       }
-      if (serving.phase === 'ready' && serving.version.id === active.id) return;
+      if (serving.phase === 'ready' && serving.version.id === active.id) {
+        if (kind === 'FRIENDS') await this.rebindFriendGraph();
+        return;
+      }
       if (this.rejected.has(active.id)) return;
       const row = await loadVersion(prisma, active.id);
       if (!row) return;
@@ -165,9 +173,34 @@ export class RecommenderService {
     return new LoadedItemModel(deserializeItemModel(artifact.model), artifact.userIds, artifact.itemIds);
   }
 
+  /**
+   * Follows made after the friend model was bound are not in its graph: rebind the same
+   * ranker to the current graph when follows changed, at most every GRAPH_REFRESH_MS.
+   */
+  private async rebindFriendGraph(): Promise<void> {
+    const serving = this.friends;
+    if (serving.phase !== 'ready' || Date.now() - this.friendGraphBoundAt < GRAPH_REFRESH_MS) return;
+    const mark = await this.followMark();
+    if (mark === this.friendGraphMark) return;
+    const snapshot = await takeSnapshot(this.deps.db);
+    const model = new LoadedFriendModel(serving.model.model, friendTrainingData(snapshot), snapshot.userIds);
+    if (this.friends === serving) this.friends = { ...serving, model };
+    this.friendGraphMark = mark;
+    this.friendGraphBoundAt = Date.now();
+  }
+
+  private async followMark(): Promise<string> {
+    const [row] = await this.deps.db.query<{ n: string; latest: Date | null }>(
+      `SELECT count(*)::text AS n, max("createdAt") AS latest FROM "Follow"`,
+    );
+    return `${row.n}:${row.latest ? new Date(row.latest).toISOString() : ''}`;
+  }
+
   /** Friend features come from the graph, so the ranker is bound to the current graph, not the trained one. */
   private async loadFriends(artifact: Artifact): Promise<LoadedFriendModel> {
     const model = deserializeFriendModel(artifact.model);
+    this.friendGraphBoundAt = Date.now();
+    this.friendGraphMark = await this.followMark();
     const snapshot = await takeSnapshot(this.deps.db);
     return new LoadedFriendModel(model, friendTrainingData(snapshot), snapshot.userIds);
   }
