@@ -55,8 +55,11 @@ export async function evaluateFriendGraph(
   for (const baseline of baselines) rows.push(evaluateBaseline(baseline, graph, split.heldOut, ks, maxK));
 
   const started = Date.now();
+  const cpuBefore = process.cpuUsage();
   const model = await trainFriendModel(data, { seed: opts.seed, ...opts.training });
   const trainMs = Date.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  const trainCpuSeconds = (cpu.user + cpu.system) / 1e6;
   const suggester = createFriendSuggester(model, data);
   const scoringStarted = Date.now();
   const accumulator = new MetricsAccumulator(ks, graph.numUsers);
@@ -83,6 +86,7 @@ export async function evaluateFriendGraph(
     ndcg: result.ndcg,
     trainMs,
     note:
+      `training CPU ${trainCpuSeconds.toFixed(1)} s; ` +
       `validation R@10 ${v.recallAt10.toFixed(4)} vs Adamic-Adar ${v.adamicAdarRecallAt10.toFixed(4)} ` +
       `on ${v.users} users; scoring ${((Date.now() - scoringStarted) / split.heldOut.size).toFixed(2)} ms/user`,
   });
