@@ -61,7 +61,16 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     }
   }
   const app = await createApp({ config, db, logger, recommender });
-  await new Promise<void>((resolve) => app.httpServer.listen(config.port, resolve));
+  await new Promise<void>((resolve, reject) => {
+    app.httpServer.once('error', reject);
+    app.httpServer.listen(config.port, resolve);
+  }).catch(async (error: Error) => {
+    scheduler.stop();
+    recommender.stop();
+    await Promise.allSettled(running);
+    if (!options.db) await db.close();
+    throw new Error(`Cannot listen on port ${config.port}: ${error.message}`);
+  });
   const { port } = app.httpServer.address() as AddressInfo;
   const url = `http://localhost:${port}/graphql`;
   logger.info({ url, database: db.kind === 'postgres' ? 'postgres' : `pglite:${config.dataDir}` }, 'server ready');
