@@ -100,11 +100,11 @@ export async function runItemsEvaluation(options: ItemsEvalOptions): Promise<Eva
   rows.push(evaluate('ItemKNN (cosine)', knnMs, rankLists(knn), `top ${allNeighbours} neighbours`));
 
   const [tuning, tuneMs] = timed(() => tuneItemItem(data, options.config));
-  for (const t of tuning.trials) log(`  tuning ${tuning.kind} ${JSON.stringify(t.setting)}: NDCG@10 ${t.ndcg10.toFixed(4)} (${t.millis} ms)`);
+  for (const t of tuning.trials) log(`  tuning ${tuning.kind} ${JSON.stringify(t.setting)}: objective ${t.objective.toFixed(4)}, Recall@10 ${t.recall10.toFixed(4)} (${t.millis} ms)`);
   const tuned = tuning.config.itemItem;
   const { dim } = easeDimension(x, tuned.minSupport);
   if (dim <= EASE_MAX_DIM) {
-    const exact = { dropout: 0, neighbours: pairs.numItems, minSupport: tuned.minSupport };
+    const exact = { dropout: 0, neighbours: pairs.numItems, keepAllBelow: pairs.numItems, minSupport: tuned.minSupport };
     const reference = REFERENCE_LAMBDA[options.dataset];
     if (reference !== undefined) {
       const [lists, ms] = timed(() => fitEase(x, pairs.numItems, { ...exact, lambda: reference }));

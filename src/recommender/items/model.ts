@@ -23,6 +23,7 @@ export interface ItemModelConfig {
     lambda: number;
     dropout: number;
     neighbours: number;
+    keepAllBelow: number;
     minSupport: number;
     maxDenseDim: number;
     shrink: number;
@@ -35,12 +36,13 @@ export interface ItemModelConfig {
   candidates: { itemItem: number; userKnn: number; social: number; popular: number; trending: number; content: number; fresh: number };
   ranker: {
     enabled: boolean;
-    loss: 'pointwise' | 'listwise';
     hidden: number;
     epochs: number;
     learningRate: number;
-    batchUsers: number;
+    batchRows: number;
+    rowsPerEpoch: number;
     l2: number;
+    patience: number;
     /** Users sampled for ranker examples (bounds memory and time on large data). */
     maxUsers: number;
   };
@@ -50,11 +52,11 @@ export interface ItemModelConfig {
 }
 
 export const DEFAULT_CONFIG: ItemModelConfig = {
-  itemItem: { kind: 'auto', lambda: 200, dropout: 0, neighbours: 200, minSupport: 2, maxDenseDim: 4000, shrink: 10, beta: 0.5 },
+  itemItem: { kind: 'auto', lambda: 200, dropout: 0, neighbours: 200, keepAllBelow: 2000, minSupport: 2, maxDenseDim: 4000, shrink: 10, beta: 0.5 },
   itemKnnNeighbours: 100,
   userNeighbours: 100,
   candidates: { itemItem: 150, userKnn: 30, social: 30, popular: 30, trending: 10, content: 20, fresh: 10 },
-  ranker: { enabled: true, loss: 'pointwise', hidden: 32, epochs: 30, learningRate: 0.005, batchUsers: 128, l2: 1e-5, maxUsers: 6000 },
+  ranker: { enabled: true, hidden: 32, epochs: 30, learningRate: 0.01, batchRows: 4096, rowsPerEpoch: 30_000, l2: 1e-5, patience: 8, maxUsers: 6000 },
   trendingHalfLifeDays: 14,
   freshDays: 7,
   seed: 1,
@@ -168,10 +170,7 @@ export async function trainItemModel(
   let rankerRecallByEpoch: number[] = [];
   if (config.ranker.enabled) {
     const { fit, validation } = timed('carve', () => carveValidation(data, config.seed));
-    // EASE's lambda is on the scale of X^T X: shrink it with the fitting part's size.
-    const scale = countPositive(fit) / Math.max(1, countPositive(data));
-    const innerConfig = { ...config, itemItem: { ...config.itemItem, lambda: config.itemItem.lambda * scale } };
-    const inner = timed('fitValidation', () => fitSources(fit, innerConfig));
+    const inner = timed('fitValidation', () => fitSources(fit, config));
     const examples = timed('examples', () => rankerExamplesFor(inner, fit, validation, config));
     rankerExamples = examples.length;
     const start = Date.now();
@@ -249,12 +248,6 @@ export function rankerExamplesFor(
     examples.push({ features: set.features, labels });
   }
   return examples;
-}
-
-function countPositive(data: ItemTrainingData): number {
-  let n = 0;
-  for (const w of data.weights) if (w > 0) n++;
-  return n;
 }
 
 function positivesWithWeights(data: ItemTrainingData) {

@@ -1,12 +1,14 @@
 /**
- * Trains the ranker with TensorFlow.js: one softmax over each user's candidates (a listwise
- * loss: the held-out items should take the probability mass), an MLP with a linear skip,
- * Adam, and early stopping on Recall@10 of users set aside from the examples.
+ * Trains the ranker with TensorFlow.js: an MLP with a linear skip, scored pointwise (sigmoid
+ * cross-entropy per candidate: ranking by P(relevant) is what maximises expected Recall@K),
+ * Adam, early stopping on Recall@10 of users set aside from the examples. Each epoch sees
+ * every positive and a fresh uniform sample of negatives; uniform sampling only shifts the
+ * logit by a constant, so the ranking it learns is unchanged while epochs stay cheap.
  */
 import type * as Tf from '@tensorflow/tfjs';
 
+import { seededRng, shuffle, type Rng } from '../eval/rng';
 import { loadTf } from '../tf-backend';
-import { seededRng, shuffle } from '../eval/rng';
 import { F } from './features';
 import { rankerScore, type RankerWeights } from './ranker';
 
@@ -18,16 +20,16 @@ export interface RankerExample {
 }
 
 export interface RankerTrainConfig {
-  /**
-   * pointwise: sigmoid cross-entropy per candidate; ranking by P(relevant) is what maximises
-   * expected Recall@K. listwise: one softmax per user over its candidates.
-   */
-  loss: 'pointwise' | 'listwise';
   hidden: number;
   epochs: number;
   learningRate: number;
-  batchUsers: number;
+  /** Candidate rows per optimisation step. */
+  batchRows: number;
+  /** Rows per epoch (all positives plus sampled negatives). */
+  rowsPerEpoch: number;
   l2: number;
+  /** Stop after this many epochs without a better stopping-set recall. */
+  patience: number;
   seed: number;
 }
 
@@ -35,7 +37,7 @@ export interface RankerTrainResult {
   weights: RankerWeights;
   backend: string;
   bestEpoch: number;
-  /** Recall@10 (among candidates) of the early-stopping users, per epoch; epoch 0 = initial weights. */
+  /** Recall@10 (among candidates) of the early-stopping users, per epoch; epoch 0 = the item-item order. */
   recallByEpoch: number[];
 }
 
@@ -46,86 +48,73 @@ export async function trainRanker(
   onEpoch?: (epoch: number, trainLoss: number, stoppingRecall: number) => void,
 ): Promise<RankerTrainResult> {
   const { tf, backend } = await loadTf();
-  const useful = examples.filter((e) => e.labels.some((l) => l === 1));
   const rng = seededRng(config.seed);
-  shuffle(useful, rng);
-  const holdCount = Math.max(1, Math.round(useful.length * 0.15));
-  const stopping = useful.slice(0, holdCount);
-  const training = useful.slice(holdCount);
-  const { mean, std } = moments(training, numFeatures);
-  const width = Math.max(1, ...training.map((e) => e.labels.length));
-
-  // Start from the item-item order (a linear weight on its normalised score, the MLP's
-  // output layer at zero) so training refines a known-good ranking instead of a random one.
+  const useful = shuffle(examples.filter((e) => e.labels.includes(1)), rng);
+  const stopping = useful.slice(0, Math.max(1, Math.round(useful.length * 0.2)));
+  const pool = flatten(useful.slice(stopping.length), numFeatures);
   const hidden = Math.max(1, config.hidden);
+
+  // Start from the item-item order (a weight on its normalised score, the MLP's output layer
+  // at zero) so training refines a known-good ranking and epoch 0 is a real fallback.
+  const start = new Float32Array(numFeatures);
+  start[F.itemItemShare] = 3;
+  const rate = Math.min(0.5, Math.max(1e-4, pool.positives.length / Math.max(1, pool.labels.length)));
   const w1 = tf.variable(tf.randomNormal([numFeatures, hidden], 0, Math.sqrt(2 / numFeatures), 'float32', config.seed));
   const b1 = tf.variable(tf.zeros([hidden]));
   const w2 = tf.variable(tf.zeros([hidden, 1]), config.hidden > 0);
-  const rate = positiveRate(training);
-  const b2 = tf.variable(tf.tensor1d([config.loss === 'pointwise' ? Math.log(rate / (1 - rate)) : 0]));
-  const start = new Float32Array(numFeatures);
-  start[F.itemItemShare] = 3;
+  const b2 = tf.variable(tf.tensor1d([Math.log(rate / (1 - rate))]));
   const linear = tf.variable(tf.tensor2d(start, [numFeatures, 1]));
   const optimizer = tf.train.adam(config.learningRate);
-
   const snapshot = (): RankerWeights => ({
     numFeatures,
     hidden,
-    mean,
-    std,
+    mean: pool.mean,
+    std: pool.std,
     w1: Float32Array.from(w1.dataSync()),
     b1: Float32Array.from(b1.dataSync()),
     w2: Float32Array.from(w2.dataSync()),
     b2: b2.dataSync()[0],
     linear: Float32Array.from(linear.dataSync()),
   });
+
   let best = snapshot();
   let bestRecall = recallAt10(stopping, best);
   let bestEpoch = 0;
   const recallByEpoch = [bestRecall];
-  const xs = new Float32Array(config.batchUsers * width * numFeatures);
-  const ys = new Float32Array(config.batchUsers * width);
-  const mask = new Float32Array(config.batchUsers * width);
   for (let epoch = 1; epoch <= config.epochs; epoch++) {
-    shuffle(training, rng);
+    const rows = sampleRows(pool, config.rowsPerEpoch, rng);
     let lossSum = 0;
-    for (let start = 0; start < training.length; start += config.batchUsers) {
-      const batch = training.slice(start, start + config.batchUsers);
-      const rows = batch.length;
-      xs.fill(0);
-      ys.fill(0);
-      mask.fill(config.loss === 'listwise' ? -1e9 : 0);
-      batch.forEach((e, b) => {
-        const positives = e.labels.reduce((a, l) => a + l, 0);
-        for (let c = 0; c < e.labels.length; c++) {
-          const at = b * width + c;
-          mask[at] = config.loss === 'listwise' ? 0 : 1;
-          ys[at] = config.loss === 'listwise' ? e.labels[c] / positives : e.labels[c];
-          for (let f = 0; f < numFeatures; f++) xs[at * numFeatures + f] = (e.features[c * numFeatures + f] - mean[f]) / std[f];
-        }
+    for (let at = 0; at < rows.length; at += config.batchRows) {
+      const batch = rows.subarray(at, at + config.batchRows);
+      const xs = new Float32Array(batch.length * numFeatures);
+      const ys = new Float32Array(batch.length);
+      batch.forEach((r, b) => {
+        xs.set(pool.z.subarray(r * numFeatures, (r + 1) * numFeatures), b * numFeatures);
+        ys[b] = pool.labels[r];
       });
       const loss = tf.tidy((): Tf.Scalar => {
-        const x = tf.tensor2d(xs.subarray(0, rows * width * numFeatures), [rows * width, numFeatures]);
-        const y = tf.tensor2d(ys.subarray(0, rows * width), [rows, width]);
-        const m = tf.tensor2d(mask.subarray(0, rows * width), [rows, width]);
+        const x = tf.tensor2d(xs, [batch.length, numFeatures]);
+        const y = tf.tensor2d(ys, [batch.length, 1]);
         return optimizer.minimize(() => {
-          const hiddenOut = tf.relu(tf.add(tf.matMul(x, w1), b1));
-          const logits = tf.add(tf.add(tf.matMul(hiddenOut, w2), tf.matMul(x, linear)), b2).reshape([rows, width]) as Tensor2D;
-          const nll = config.loss === 'listwise' ? listwise(logits, m, y, rows) : pointwise(logits, m, y);
-          return tf.add(nll, tf.mul(config.l2, tf.sum(tf.square(w1)))).asScalar();
+          const logits = tf.relu(x.matMul(w1).add(b1)).matMul(w2).add(x.matMul(linear)).add(b2);
+          // sigmoid cross-entropy, stably: relu(z) - y z + log(1 + e^-|z|)
+          const ce = logits.relu().sub(logits.mul(y)).add(logits.abs().neg().exp().log1p()).mean();
+          return ce.add(w1.square().sum().mul(config.l2)).asScalar();
         }, true)!;
       });
-      lossSum += loss.dataSync()[0] * rows;
+      lossSum += loss.dataSync()[0] * batch.length;
       loss.dispose();
     }
     const current = snapshot();
     const recall = recallAt10(stopping, current);
     recallByEpoch.push(recall);
-    onEpoch?.(epoch, lossSum / training.length, recall);
+    onEpoch?.(epoch, lossSum / rows.length, recall);
     if (recall > bestRecall) {
       best = current;
       bestRecall = recall;
       bestEpoch = epoch;
+    } else if (epoch - bestEpoch >= config.patience) {
+      break;
     }
   }
   optimizer.dispose();
@@ -133,55 +122,59 @@ export async function trainRanker(
   return { weights: best, backend, bestEpoch, recallByEpoch };
 }
 
-type Tensor2D = Tf.Tensor2D;
-
-/** Mean over users of -sum(y log softmax); `mask` holds 0 for real candidates, -1e9 for padding. */
-function listwise(logits: Tensor2D, mask: Tensor2D, y: Tensor2D, rows: number) {
-  return logits.add(mask).logSoftmax().mul(y).sum().neg().div(rows);
+interface RowPool {
+  /** Standardised features, row-major. */
+  z: Float32Array;
+  labels: Uint8Array;
+  positives: Int32Array;
+  negatives: Int32Array;
+  mean: Float32Array;
+  std: Float32Array;
 }
 
-/** Mean sigmoid cross-entropy over real candidates; `mask` is 1 for real, 0 for padding. */
-function pointwise(logits: Tensor2D, mask: Tensor2D, y: Tensor2D) {
-  // log(1 + e^z) - y z, written stably as relu(z) - y z + log(1 + e^-|z|)
-  const loss = logits.relu().sub(logits.mul(y)).add(logits.abs().neg().exp().log1p());
-  return loss.mul(mask).sum().div(mask.sum());
-}
-
-function positiveRate(examples: RankerExample[]): number {
-  let positives = 0;
-  let all = 0;
+function flatten(examples: RankerExample[], numFeatures: number): RowPool {
+  const total = examples.reduce((a, e) => a + e.labels.length, 0);
+  const raw = new Float32Array(total * numFeatures);
+  const labels = new Uint8Array(total);
+  let at = 0;
   for (const e of examples) {
-    for (const l of e.labels) positives += l;
-    all += e.labels.length;
-  }
-  return Math.min(0.5, Math.max(1e-4, positives / Math.max(1, all)));
-}
-
-function moments(examples: RankerExample[], numFeatures: number): { mean: Float32Array; std: Float32Array } {
-  const sum = new Float64Array(numFeatures);
-  const sq = new Float64Array(numFeatures);
-  let rows = 0;
-  for (const e of examples) {
-    for (let c = 0; c < e.labels.length; c++) {
-      for (let f = 0; f < numFeatures; f++) {
-        const v = e.features[c * numFeatures + f];
-        sum[f] += v;
-        sq[f] += v * v;
-      }
-      rows++;
-    }
+    raw.set(e.features, at * numFeatures);
+    labels.set(e.labels, at);
+    at += e.labels.length;
   }
   const mean = new Float32Array(numFeatures);
   const std = new Float32Array(numFeatures);
   for (let f = 0; f < numFeatures; f++) {
-    mean[f] = rows ? sum[f] / rows : 0;
-    const variance = rows ? sq[f] / rows - mean[f] ** 2 : 0;
+    let sum = 0;
+    let sq = 0;
+    for (let r = 0; r < total; r++) {
+      const v = raw[r * numFeatures + f];
+      sum += v;
+      sq += v * v;
+    }
+    mean[f] = total ? sum / total : 0;
+    const variance = total ? sq / total - mean[f] ** 2 : 0;
     std[f] = variance > 1e-12 ? Math.sqrt(variance) : 1;
   }
-  return { mean, std };
+  for (let r = 0; r < total; r++) {
+    for (let f = 0; f < numFeatures; f++) raw[r * numFeatures + f] = (raw[r * numFeatures + f] - mean[f]) / std[f];
+  }
+  const positives: number[] = [];
+  const negatives: number[] = [];
+  labels.forEach((l, r) => (l ? positives : negatives).push(r));
+  return { z: raw, labels, positives: Int32Array.from(positives), negatives: Int32Array.from(negatives), mean, std };
 }
 
-/** Recall@10 of a weight set over examples (the protocol's definition, on candidates). */
+/** Every positive plus uniformly sampled negatives up to `target` rows, shuffled. */
+function sampleRows(pool: RowPool, target: number, rng: Rng): Int32Array {
+  const wanted = Math.max(0, Math.min(pool.negatives.length, target - pool.positives.length));
+  const rows = Array.from(pool.positives);
+  const rate = wanted / Math.max(1, pool.negatives.length);
+  for (const r of pool.negatives) if (rng() < rate) rows.push(r);
+  return Int32Array.from(shuffle(rows, rng));
+}
+
+/** Recall@10 of a weight set over examples (the protocol's definition, among candidates). */
 export function recallAt10(examples: RankerExample[], weights: RankerWeights): number {
   let total = 0;
   for (const e of examples) {

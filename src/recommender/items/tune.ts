@@ -1,7 +1,7 @@
 /**
  * Hyperparameter choice for the item-item model on a validation split carved out of the
  * training pairs (never the held-out ones): each candidate setting is fitted on the rest and
- * scored by NDCG@10 of item-item-only rankings of the validation items.
+ * scored by item-item-only rankings of the validation items.
  */
 import { MetricsAccumulator, topK } from '../eval/metrics';
 import { buildInteractions, type ItemTrainingData } from './data';
@@ -12,13 +12,14 @@ import { accumulate, type NeighbourLists } from './neighbours';
 
 export interface TuningTrial {
   setting: Record<string, number>;
+  /** Mean of Recall@10, NDCG@10, Recall@20 and NDCG@20: smoother than any one of them. */
+  objective: number;
   recall10: number;
-  ndcg10: number;
   millis: number;
 }
 
 export interface TuningResult {
-  /** The input config with the chosen values, rescaled to the full data where they depend on its size. */
+  /** The input config with the chosen values. */
   config: ItemModelConfig;
   kind: 'ease' | 'cosine' | 'rp3beta';
   trials: TuningTrial[];
@@ -49,10 +50,9 @@ export function tuneItemItem(data: ItemTrainingData, input: ItemModelConfigInput
     const metrics = score(lists, x.byUser, validation, data.numItems);
     return { setting, ...metrics, millis: Date.now() - start };
   });
-  const best = trials.reduce((a, b) => (b.ndcg10 > a.ndcg10 ? b : a));
+  const best = trials.reduce((a, b) => (b.objective > a.objective ? b : a));
+  // Used as is on the full data: like a ridge prior's precision, lambda need not grow with the data.
   const chosen = { ...base.itemItem, ...best.setting };
-  // EASE's regulariser is on the scale of X^T X, which grows with the number of positives.
-  if (kind === 'ease') chosen.lambda = best.setting.lambda * (countPositives(data) / countPositives(fit));
   return { config: { ...base, itemItem: { ...chosen, kind } }, kind, trials };
 }
 
@@ -61,22 +61,16 @@ function score(
   byUser: { indptr: Int32Array; indices: Int32Array },
   validation: Map<number, Set<number>>,
   numItems: number,
-): { recall10: number; ndcg10: number } {
-  const acc = new MetricsAccumulator([10], numItems);
+): { objective: number; recall10: number } {
+  const acc = new MetricsAccumulator([10, 20], numItems);
   const scores = new Float32Array(numItems);
   for (const [u, held] of validation) {
     scores.fill(0);
     const history = byUser.indices.subarray(byUser.indptr[u], byUser.indptr[u + 1]);
     accumulate(lists, history, undefined, scores);
     for (const i of history) scores[i] = -Infinity;
-    acc.add(topK(scores, 10), held);
+    acc.add(topK(scores, 20), held);
   }
   const r = acc.result();
-  return { recall10: r.recall[10], ndcg10: r.ndcg[10] };
-}
-
-function countPositives(data: ItemTrainingData): number {
-  let n = 0;
-  for (const w of data.weights) if (w > 0) n++;
-  return n;
+  return { objective: (r.recall[10] + r.ndcg[10] + r.recall[20] + r.ndcg[20]) / 4, recall10: r.recall[10] };
 }
