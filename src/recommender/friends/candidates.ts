@@ -19,7 +19,7 @@ export interface CandidateConfig {
   perSignal: number;
 }
 
-export const DEFAULT_CANDIDATE_CONFIG: CandidateConfig = { pprAlpha: 0.3, pprEpsilon: 1e-5, perSignal: 100 };
+export const DEFAULT_CANDIDATE_CONFIG: CandidateConfig = { pprAlpha: 0.3, pprEpsilon: 1e-4, perSignal: 100 };
 
 export const FEATURE_NAMES = [
   'logCommon',
@@ -68,9 +68,7 @@ export class CandidateFinder {
   private readonly ra: Float64Array;
   private readonly cosine: Float64Array;
   private readonly byFriends: Int32Array;
-  private readonly paths3: Float64Array;
   private readonly weighted2: Float64Array;
-  private readonly l3: Float64Array;
   private readonly mark: Uint8Array;
   private readonly pool: Int32Array;
 
@@ -85,16 +83,14 @@ export class CandidateFinder {
     this.ra = new Float64Array(n);
     this.cosine = new Float64Array(n);
     this.byFriends = new Int32Array(n);
-    this.paths3 = new Float64Array(n);
     this.weighted2 = new Float64Array(n);
-    this.l3 = new Float64Array(n);
     this.mark = new Uint8Array(n);
     this.pool = new Int32Array(n);
   }
 
   find(user: number, exclude?: ExcludeFn): CandidateSet {
     const g = this.graph;
-    const { common, aa, ra, cosine, byFriends, paths3, weighted2, l3, mark, pool } = this;
+    const { common, aa, ra, cosine, byFriends, weighted2, mark, pool } = this;
     let poolSize = 0;
     const addToPool = (v: number) => {
       if (mark[v] === 0) {
@@ -115,20 +111,6 @@ export class CandidateFinder {
         aa[x] += aw;
         ra[x] += rw;
         weighted2[x] += lw;
-      }
-    }
-    // Paths of length 3 (u-a-b-v): extend every 2-path end b by one step. L3 weighs a
-    // path by 1/sqrt(deg a * deg b), as in Kovacs et al.'s L3 link predictor.
-    const twoHop = poolSize;
-    for (let i = 0; i < twoHop; i++) {
-      const b = pool[i];
-      const count = common[b];
-      const weight = weighted2[b] * Math.sqrt(g.raWeight[b]);
-      for (let j = nb.offsets[b]; j < nb.offsets[b + 1]; j++) {
-        const v = nb.targets[j];
-        addToPool(v);
-        paths3[v] += count;
-        l3[v] += weight;
       }
     }
     const fo = g.follows;
@@ -236,8 +218,17 @@ export class CandidateFinder {
       f[17] = hasInterests ? 1 : 0;
       f[18] = hasEntry(fo, v, user) ? 1 : 0;
       f[19] = Math.log1p(viaFollows);
-      f[20] = Math.log1p(paths3[v]);
-      f[21] = Math.log1p(l3[v]);
+      // Paths of length 3 (u-a-b-v) end in one of v's neighbours b, reached by common[b]
+      // 2-paths. L3 weighs a path by 1/sqrt(deg a * deg b) (Kovacs et al.'s L3 predictor).
+      let paths3 = 0;
+      let l3 = 0;
+      for (let j = nb.offsets[v]; j < nb.offsets[v + 1]; j++) {
+        const b = nb.targets[j];
+        paths3 += common[b];
+        l3 += weighted2[b] * Math.sqrt(g.raWeight[b]);
+      }
+      f[20] = Math.log1p(paths3);
+      f[21] = Math.log1p(l3);
       set.common[c] = cn;
       set.interest[c] = cosine[v];
       set.followedByFriends[c] = viaFollows;
@@ -250,9 +241,7 @@ export class CandidateFinder {
       ra[v] = 0;
       cosine[v] = 0;
       byFriends[v] = 0;
-      paths3[v] = 0;
       weighted2[v] = 0;
-      l3[v] = 0;
       mark[v] = 0;
     }
     this.ppr.clear();
