@@ -1,0 +1,103 @@
+/**
+ * One fixed-concurrency, fixed-duration load run of a scenario with autocannon's programmatic
+ * API. Every request takes the next pre-built body (setupRequest); one response in
+ * SAMPLE_EVERY is parsed and checked for GraphQL `errors`, which arrive with HTTP 200 and so
+ * are invisible to autocannon's own error and non-2xx counts.
+ */
+import type { Scenario } from './scenarios';
+
+// autocannon ships no type declarations; this is the part of its API used here.
+interface AutocannonRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: Buffer;
+  setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
+  onResponse?: (status: number, body: string) => void;
+}
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number; max: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
+const autocannon = require('autocannon') as Autocannon;
+
+const SAMPLE_EVERY = 10;
+
+export interface LoadOptions {
+  baseUrl: string;
+  token: string;
+  connections: number;
+  durationSeconds: number;
+}
+
+export interface LoadResult {
+  scenario: string;
+  requestsPerSecond: number;
+  requests: number;
+  p50Ms: number;
+  p99Ms: number;
+  meanMs: number;
+  maxMs: number;
+  /** Socket errors, timeouts included. */
+  errors: number;
+  non2xx: number;
+  sampled: number;
+  /** Sampled responses with GraphQL `errors` (or no data). */
+  graphqlErrors: number;
+  firstGraphqlError: string | null;
+  /** Sampled responses whose list was empty. */
+  emptyLists: number;
+}
+
+export async function runLoad(scenario: Scenario, options: LoadOptions): Promise<LoadResult> {
+  let next = 0;
+  let seen = 0;
+  const check = { sampled: 0, graphqlErrors: 0, firstGraphqlError: null as string | null, emptyLists: 0 };
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${options.token}` };
+  const request: AutocannonRequest = {
+    method: 'POST',
+    path: '/graphql',
+    headers,
+    body: scenario.bodies[0],
+    setupRequest: (previous) => ({ ...previous, headers: { ...headers }, body: scenario.bodies[next++ % scenario.bodies.length] }),
+    onResponse: (status, body) => {
+      if (seen++ % SAMPLE_EVERY !== 0 || status !== 200) return;
+      check.sampled++;
+      try {
+        const response = JSON.parse(body) as { data?: unknown; errors?: Array<{ message?: string }> };
+        if (response.errors?.length || !response.data) {
+          check.graphqlErrors++;
+          check.firstGraphqlError ??= response.errors?.[0]?.message ?? 'no data';
+          return;
+        }
+        if (scenario.edges(response.data)?.length === 0) check.emptyLists++;
+      } catch {
+        check.graphqlErrors++;
+        check.firstGraphqlError ??= `unparseable response: ${body.slice(0, 120)}`;
+      }
+    },
+  };
+  const result = await autocannon({
+    url: options.baseUrl,
+    connections: options.connections,
+    duration: options.durationSeconds,
+    timeout: 10,
+    requests: [request],
+  });
+  return {
+    scenario: scenario.name,
+    requestsPerSecond: result.requests.average,
+    requests: result.requests.total,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    meanMs: result.latency.average,
+    maxMs: result.latency.max,
+    errors: result.errors,
+    non2xx: result.non2xx,
+    ...check,
+  };
+}

@@ -1,0 +1,204 @@
+/**
+ * The benchmark's result, its verdict against the targets, and its two renderings: a plain
+ * table for the terminal and one Markdown section per dataset in docs/benchmarks.md (a new
+ * run replaces that dataset's section and leaves the others).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import type { LoadResult } from './load';
+import type { DataSizes, TrainingMeasurement } from './prepare';
+import type { KindStatus } from './admin';
+import type { ServerMemory } from './server-process';
+
+export interface Machine {
+  cpus: number;
+  cpuModel: string;
+  ramBytes: number;
+  node: string;
+  /** 1-minute load average when the load started: other work on the machine skews the numbers. */
+  loadAverage: number;
+}
+
+export interface BenchResult {
+  dataset: string;
+  database: string;
+  command: string;
+  date: string;
+  machine: Machine;
+  connections: number;
+  durationSeconds: number;
+  data: DataSizes;
+  /** Null when the dataset was already in the database. */
+  importSeconds: number | null;
+  /** Null with --skip-train. */
+  training: TrainingMeasurement | null;
+  recommendationSources: Record<string, number>;
+  load: LoadResult[];
+  duringRetrain: {
+    /** Per measured scenario: was the run still going when its measurement ended? */
+    stillRunningAtEnd: Record<string, boolean>;
+    run: KindStatus['lastRun'];
+    load: LoadResult[];
+  } | null;
+  memory: { idle: ServerMemory; afterLoad: ServerMemory; afterRetrain: ServerMemory | null };
+}
+
+export interface Target {
+  name: string;
+  status: 'met' | 'missed' | 'n/a';
+  detail: string;
+}
+
+export function describeMachine(): Machine {
+  const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const cpuModel = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+  return { cpus: os.availableParallelism(), cpuModel, ramBytes: os.totalmem(), node: process.version, loadAverage: os.loadavg()[0] };
+}
+
+const mib = (bytes: number | null) => (bytes === null ? 'n/a' : `${(bytes / 2 ** 20).toFixed(0)} MiB`);
+const ms = (value: number) => value.toFixed(value < 10 ? 1 : 0);
+
+export function judgeTargets(result: BenchResult): Target[] {
+  const trivial = result.load.find((r) => r.scenario === 'trivial');
+  const rec = result.load.find((r) => r.scenario === 'recommendedItems');
+  const targets: Target[] = [];
+  if (rec) {
+    const at16 = result.connections === 16;
+    targets.push({
+      name: 'recommendedItems p99 < 15 ms at 16 connections',
+      status: at16 ? (rec.p99Ms < 15 ? 'met' : 'missed') : 'n/a',
+      detail: `p99 ${ms(rec.p99Ms)} ms at ${result.connections} connections`,
+    });
+  }
+  if (rec && trivial) {
+    const ratio = rec.requestsPerSecond / trivial.requestsPerSecond;
+    targets.push({
+      name: 'recommendedItems >= 50% of trivial throughput',
+      status: ratio >= 0.5 ? 'met' : 'missed',
+      detail: `${(ratio * 100).toFixed(0)}% (${rec.requestsPerSecond.toFixed(0)} vs ${trivial.requestsPerSecond.toFixed(0)} req/s)`,
+    });
+  }
+  const limits: Record<string, number> = { lastfm: 30, epinions: 300 };
+  const limit = limits[result.dataset];
+  const training = result.training;
+  const failed = training?.runs.filter((run) => run.outcome === 'FAILED' || run.error) ?? [];
+  targets.push({
+    name: limit ? `retrain < ${limit >= 60 ? `${limit / 60} min` : `${limit} s`} on ${result.dataset}` : 'retrain time (target only for lastfm, epinions)',
+    status: !limit || !training ? 'n/a' : failed.length ? 'missed' : training.wallSeconds < limit ? 'met' : 'missed',
+    detail: training
+      ? `npm run train --kind all: ${training.wallSeconds.toFixed(1)} s wall (${training.runs.map((r) => `${r.kind} ${r.seconds.toFixed(1)} s ${r.outcome}`).join(', ')})` +
+        (failed.length ? `; failed: ${failed.map((r) => `${r.kind}: ${r.error}`).join('; ')}` : '')
+      : 'not trained in this run (--skip-train)',
+  });
+  const peak = Math.max(result.memory.afterLoad.peakRssBytes, result.memory.afterRetrain?.peakRssBytes ?? 0);
+  targets.push({
+    name: result.dataset === 'epinions' ? 'server memory < 1 GB with Epinions loaded' : 'server memory (target only for epinions)',
+    status: result.dataset === 'epinions' ? (peak < 2 ** 30 ? 'met' : 'missed') : 'n/a',
+    detail: `peak RSS ${mib(peak)} (serving only: ${mib(result.memory.afterLoad.peakRssBytes)})`,
+  });
+  return targets;
+}
+
+function loadRows(results: LoadResult[], trivial: LoadResult | undefined): string[][] {
+  return results.map((r) => [
+    r.scenario,
+    r.requestsPerSecond.toFixed(0),
+    ms(r.p50Ms),
+    ms(r.p99Ms),
+    String(r.errors),
+    String(r.non2xx),
+    `${r.graphqlErrors}/${r.sampled}`,
+    `${r.emptyLists}/${r.sampled}`,
+    trivial ? `${((r.requestsPerSecond / trivial.requestsPerSecond) * 100).toFixed(0)}%` : '',
+  ]);
+}
+
+const HEADER = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'GraphQL errors (sampled)', 'empty lists (sampled)', 'vs trivial'];
+
+function markdownTable(rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(HEADER), line(HEADER.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
+}
+
+export function textTable(results: LoadResult[], baseline: LoadResult | undefined): string {
+  const rows = [HEADER, ...loadRows(results, baseline)];
+  const widths = HEADER.map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')).join('\n');
+}
+
+export function trivialOf(results: LoadResult[]): LoadResult | undefined {
+  return results.find((r) => r.scenario === 'trivial');
+}
+
+export function markdownSection(result: BenchResult): string {
+  const m = result.machine;
+  const t = result.training;
+  const retrain = result.duringRetrain;
+  const lines = [
+    `## ${result.dataset}`,
+    '',
+    `${result.date} · ${m.cpus} CPUs (${m.cpuModel}) · ${mib(m.ramBytes)} RAM · Node ${m.node} · load average ${m.loadAverage.toFixed(1)} at start · database \`${result.database}\``,
+    '',
+    '```sh',
+    result.command,
+    '```',
+    '',
+    `Data: ${result.data.users} users, ${result.data.items} items, ${result.data.interactions} interactions, ${result.data.follows} follows` +
+      (result.importSeconds === null ? ' (already imported).' : `; imported in ${result.importSeconds.toFixed(0)} s.`),
+    t
+      ? `Training (\`npm run train -- --kind all\`): ${t.wallSeconds.toFixed(1)} s wall, peak RSS ${mib(t.peakRssBytes)}; ` +
+        t.runs.map((r) => `${r.kind} ${r.seconds.toFixed(1)} s ${r.outcome}${r.error ? ` (${r.error})` : ''}`).join(', ') +
+        '.'
+      : 'Training: skipped (--skip-train).',
+    `Recommendation source on a sample of users: ${Object.entries(result.recommendationSources).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+    '',
+    `${result.connections} connections, ${result.durationSeconds} s per scenario:`,
+    '',
+    markdownTable(loadRows(result.load, trivialOf(result.load))),
+    '',
+  ];
+  if (retrain) {
+    const still = Object.entries(retrain.stillRunningAtEnd).map(([s, running]) => `${s}: ${running ? 'still running' : 'finished before the end'}`);
+    lines.push(
+      `While an ITEMS retrain runs (admin \`retrainModel\` right before; run ${retrain.run?.state ?? '?'} ${retrain.run?.outcome ?? ''}, ` +
+        `${retrain.run?.durationMs != null ? `${(retrain.run.durationMs / 1000).toFixed(1)} s` : 'duration unknown'}; at the end of each measurement ${still.join(', ')}):`,
+      '',
+      markdownTable(loadRows(retrain.load, trivialOf(retrain.load))),
+      '',
+    );
+  } else lines.push('Load during a retrain: not measured (--skip-retrain).', '');
+  const mem = result.memory;
+  lines.push(
+    `Server memory (RSS / peak): idle ${mib(mem.idle.rssBytes)} / ${mib(mem.idle.peakRssBytes)}, after load ${mib(mem.afterLoad.rssBytes)} / ${mib(mem.afterLoad.peakRssBytes)}` +
+      (mem.afterRetrain ? `, after the in-server retrain ${mib(mem.afterRetrain.rssBytes)} / ${mib(mem.afterRetrain.peakRssBytes)}.` : '.'),
+    '',
+    '| target | status | measured |',
+    '|---|---|---|',
+    ...judgeTargets(result).map((target) => `| ${target.name} | ${target.status} | ${target.detail} |`),
+  );
+  return lines.join('\n');
+}
+
+const DOC_INTRO = `# Benchmarks
+
+\`npm run bench -- --dataset <name> [--connections 16] [--duration 10] [--json FILE]\` prepares a
+Postgres database with the dataset and trained models, starts the server as a child process and
+loads it with autocannon, one scenario at a time, then again while an ITEMS retrain runs in the
+server. Each section below is the latest run for one dataset and is rewritten by the next one.
+
+The load generator, the server and Postgres share the machine, so on a small machine the
+numbers are a floor for the server alone. "GraphQL errors" and "empty lists" are counted on
+one response in ten.
+`;
+
+export function updateBenchmarksDoc(file: string, result: BenchResult): void {
+  const start = `<!-- bench:${result.dataset} -->`;
+  const end = `<!-- /bench:${result.dataset} -->`;
+  const section = `${start}\n${markdownSection(result)}\n${end}`;
+  const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : DOC_INTRO;
+  const from = current.indexOf(start);
+  const to = current.indexOf(end);
+  const next =
+    from >= 0 && to > from ? current.slice(0, from) + section + current.slice(to + end.length) : `${current.trimEnd()}\n\n${section}\n`;
+  fs.writeFileSync(file, next);
+}

@@ -1,0 +1,70 @@
+/**
+ * The measured GraphQL operations. Each scenario pre-builds one request body per sampled
+ * user or item, so the load rotates over many ids and no single cache entry is hit again
+ * and again; `edges` finds the list a response carries, to count empty answers.
+ */
+import { toGlobalId } from '../graphql/ids';
+
+export type ScenarioName = 'trivial' | 'recommendedItems' | 'friendSuggestions' | 'similarItems' | 'itemPage';
+
+export interface Scenario {
+  name: ScenarioName;
+  label: string;
+  bodies: Buffer[];
+  /** The list in a successful response's data, or null when the operation returns none. */
+  edges(data: unknown): unknown[] | null;
+}
+
+const QUERIES: Record<Exclude<ScenarioName, 'trivial'>, string> = {
+  recommendedItems: 'query Rec($id: ID!) { user(id: $id) { recommendedItems(first: 20) { edges { node { id title } score } } } }',
+  friendSuggestions: 'query Friends($id: ID!) { user(id: $id) { friendSuggestions(first: 10) { edges { node { id handle } score } } } }',
+  similarItems: 'query Similar($id: ID!) { item(id: $id) { similarItems(first: 10) { edges { node { id title } score } } } }',
+  itemPage: 'query ItemPage($id: ID!) { item(id: $id) { title counts { type count } author { handle } } }',
+};
+
+function body(query: string, variables?: Record<string, unknown>): Buffer {
+  return Buffer.from(JSON.stringify(variables ? { query, variables } : { query }));
+}
+
+function path(data: unknown, ...keys: string[]): unknown {
+  let value = data;
+  for (const key of keys) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  return value;
+}
+
+function list(value: unknown): unknown[] | null {
+  return Array.isArray(value) ? value : null;
+}
+
+export function buildScenarios(ids: { users: number[]; items: number[] }): Scenario[] {
+  const userBodies = (query: string) => ids.users.map((id) => body(query, { id: toGlobalId('User', id) }));
+  const itemBodies = (query: string) => ids.items.map((id) => body(query, { id: toGlobalId('Item', id) }));
+  const scenarios: Scenario[] = [
+    { name: 'trivial', label: '{ __typename }', bodies: [body('{ __typename }')], edges: () => null },
+    {
+      name: 'recommendedItems',
+      label: 'user.recommendedItems(first: 20)',
+      bodies: userBodies(QUERIES.recommendedItems),
+      edges: (data) => list(path(data, 'user', 'recommendedItems', 'edges')),
+    },
+    {
+      name: 'friendSuggestions',
+      label: 'user.friendSuggestions(first: 10)',
+      bodies: userBodies(QUERIES.friendSuggestions),
+      edges: (data) => list(path(data, 'user', 'friendSuggestions', 'edges')),
+    },
+    {
+      name: 'similarItems',
+      label: 'item.similarItems(first: 10)',
+      bodies: itemBodies(QUERIES.similarItems),
+      edges: (data) => list(path(data, 'item', 'similarItems', 'edges')),
+    },
+    {
+      name: 'itemPage',
+      label: 'item { title counts author }',
+      bodies: itemBodies(QUERIES.itemPage),
+      edges: (data) => list(path(data, 'item', 'counts')),
+    },
+  ];
+  return scenarios.filter((scenario) => scenario.bodies.length > 0);
+}

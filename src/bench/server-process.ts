@@ -1,0 +1,78 @@
+/** The server under test: a child process on a free port, ready when /readyz says so. */
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import { echoLines, spawnTsEntry } from './child';
+
+export interface ServerMemory {
+  rssBytes: number;
+  /** Peak RSS since the process started (VmHWM). */
+  peakRssBytes: number;
+}
+
+export interface ServerUnderTest {
+  pid: number;
+  baseUrl: string;
+  memory(): ServerMemory;
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 120_000;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function readMemory(pid: number): ServerMemory {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { rssBytes: kib('VmRSS'), peakRssBytes: kib('VmHWM') };
+}
+
+async function waitUntilReady(baseUrl: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was ready`);
+    try {
+      const response = await fetch(`${baseUrl}/readyz`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`server not ready after ${READY_TIMEOUT_MS / 1000} s`);
+}
+
+export async function startServerProcess(env: NodeJS.ProcessEnv): Promise<ServerUnderTest> {
+  const port = await freePort();
+  const child = spawnTsEntry('src/server.ts', [], {
+    ...env,
+    PORT: String(port),
+    TRAIN_ON_START: 'false',
+    SEED_DEMO: 'false',
+    LOG_LEVEL: 'warn',
+  });
+  echoLines(child.stdout, '  server | ');
+  echoLines(child.stderr, '  server | ', console.error);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    await waitUntilReady(baseUrl, child);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { pid: child.pid as number, baseUrl, memory: () => readMemory(child.pid as number), stop };
+}

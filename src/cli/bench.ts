@@ -1,0 +1,171 @@
+/**
+ * `npm run bench -- [--dataset lastfm] [--database NAME] [--connections 16] [--duration 10]
+ * [--warmup 2] [--json FILE] [--doc FILE] [--skip-train] [--skip-retrain]`: prepares a
+ * Postgres database with the dataset and trained models, starts the server as a child
+ * process, measures each scenario at fixed concurrency, again while an ITEMS retrain runs,
+ * and writes docs/benchmarks.md.
+ * Exits 1 when any request failed or any sampled response carried GraphQL errors.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { mintToken } from '../auth';
+import { DATASET_NAMES, type DatasetName } from '../datasets/types';
+import { itemsStatus, recommendationSources, triggerItemsRetrain, type KindStatus } from '../bench/admin';
+import { runLoad, type LoadOptions, type LoadResult } from '../bench/load';
+import { dataSizes, databaseUrl, ensureDatabase, importDatasetInto, sampleIds, trainAll } from '../bench/prepare';
+import { describeMachine, judgeTargets, textTable, trivialOf, updateBenchmarksDoc, type BenchResult } from '../bench/report';
+import { buildScenarios, type Scenario } from '../bench/scenarios';
+import { startServerProcess, type ServerUnderTest } from '../bench/server-process';
+import { projectRoot } from '../paths';
+
+const SAMPLED_IDS = 1000;
+const SOURCE_CHECK_USERS = 20;
+const RETRAIN_WAIT_MS = 60 * 60_000;
+
+function parseArguments() {
+  const { values } = parseArgs({
+    options: {
+      dataset: { type: 'string', default: 'lastfm' },
+      database: { type: 'string' },
+      postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+      connections: { type: 'string', default: '16' },
+      duration: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '2' },
+      json: { type: 'string' },
+      doc: { type: 'string', default: 'docs/benchmarks.md' },
+      'skip-train': { type: 'boolean', default: false },
+      'skip-retrain': { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const dataset = values.dataset as DatasetName;
+  if (!DATASET_NAMES.includes(dataset)) throw new Error(`--dataset must be one of ${DATASET_NAMES.join(', ')}`);
+  const positive = (name: string, raw: string, min: number) => {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer >= ${min}`);
+    return value;
+  };
+  return {
+    dataset,
+    database: values.database ?? `bench_${dataset.replace(/-/g, '_')}`,
+    postgres: values.postgres,
+    connections: positive('connections', values.connections, 1),
+    duration: positive('duration', values.duration, 1),
+    warmup: positive('warmup', values.warmup, 0),
+    json: values.json,
+    doc: path.resolve(projectRoot(), values.doc),
+    skipTrain: values['skip-train'],
+    skipRetrain: values['skip-retrain'],
+  };
+}
+
+async function measure(scenario: Scenario, options: LoadOptions, warmupSeconds: number): Promise<LoadResult> {
+  if (warmupSeconds > 0) await runLoad(scenario, { ...options, durationSeconds: warmupSeconds });
+  const result = await runLoad(scenario, options);
+  console.log(`  ${scenario.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
+  return result;
+}
+
+/** Load during an admin-triggered ITEMS retrain; the run's status is read after each measurement. */
+async function measureDuringRetrain(server: ServerUnderTest, scenarios: Scenario[], options: LoadOptions) {
+  console.log('while retraining ITEMS:');
+  await triggerItemsRetrain(server.baseUrl, options.token);
+  const load: LoadResult[] = [];
+  const stillRunningAtEnd: Record<string, boolean> = {};
+  for (const name of ['recommendedItems', 'trivial']) {
+    const scenario = scenarios.find((s) => s.name === name);
+    if (!scenario) continue;
+    load.push(await measure(scenario, options, 0));
+    stillRunningAtEnd[name] = (await itemsStatus(server.baseUrl, options.token)).state === 'TRAINING';
+    console.log(`  retrain ${stillRunningAtEnd[name] ? 'still running' : 'already finished'} at the end of ${name}`);
+  }
+  let status: KindStatus = await itemsStatus(server.baseUrl, options.token);
+  const deadline = Date.now() + RETRAIN_WAIT_MS;
+  while (status.state === 'TRAINING' && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    status = await itemsStatus(server.baseUrl, options.token);
+  }
+  return { load, stillRunningAtEnd, run: status.lastRun };
+}
+
+async function main(): Promise<void> {
+  const args = parseArguments();
+  const url = databaseUrl(args.postgres, args.database);
+  console.log(`database ${args.database}: ${(await ensureDatabase(args.postgres, args.database)) ? 'created' : 'exists'}`);
+  let data = await dataSizes(url, args.dataset);
+  let importSeconds: number | null = null;
+  if (data.users === 0) {
+    console.log(`importing ${args.dataset}`);
+    importSeconds = await importDatasetInto(url, args.dataset);
+    data = await dataSizes(url, args.dataset);
+  } else console.log(`${args.dataset} already imported (${data.users} users)`);
+  const training = args.skipTrain ? null : await trainAll(url);
+  if (training) console.log(`trained in ${training.wallSeconds.toFixed(1)} s`);
+
+  const secret = randomBytes(24).toString('hex');
+  const server = await startServerProcess({ ...process.env, DATABASE_URL: url, JWT_SECRET: secret, NODE_ENV: 'production' });
+  try {
+    const idle = server.memory();
+    const ids = await sampleIds(url, args.dataset, SAMPLED_IDS);
+    const scenarios = buildScenarios(ids);
+    const token = await mintToken(secret, ids.users[0] ?? 1, { admin: true, expiresIn: '6h' });
+    const options: LoadOptions = { baseUrl: server.baseUrl, token, connections: args.connections, durationSeconds: args.duration };
+    const sources = await recommendationSources(server.baseUrl, token, ids.users.slice(0, SOURCE_CHECK_USERS));
+    console.log(`server pid ${server.pid} at ${server.baseUrl}; ${ids.users.length} users, ${ids.items.length} items sampled`);
+    const machine = describeMachine();
+    const load: LoadResult[] = [];
+    for (const scenario of scenarios) load.push(await measure(scenario, options, args.warmup));
+    const afterLoad = server.memory();
+    const duringRetrain = args.skipRetrain
+      ? null
+      : await measureDuringRetrain(server, scenarios, options).catch((error: unknown) => {
+          console.error(`  retrain measurement failed: ${error instanceof Error ? error.message : error}`);
+          return null;
+        });
+    const result: BenchResult = {
+      dataset: args.dataset,
+      database: args.database,
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      date: new Date().toISOString(),
+      machine,
+      connections: args.connections,
+      durationSeconds: args.duration,
+      data,
+      importSeconds,
+      training,
+      recommendationSources: sources,
+      load,
+      duringRetrain,
+      memory: { idle, afterLoad, afterRetrain: duringRetrain ? server.memory() : null },
+    };
+    report(result, args);
+  } finally {
+    await server.stop();
+  }
+}
+
+function report(result: BenchResult, args: ReturnType<typeof parseArguments>): void {
+  console.log(`\n${result.dataset}, ${result.connections} connections, ${result.durationSeconds} s per scenario\n`);
+  console.log(textTable(result.load, trivialOf(result.load)));
+  if (result.duringRetrain) {
+    console.log('\nwhile an ITEMS retrain runs\n');
+    console.log(textTable(result.duringRetrain.load, trivialOf(result.duringRetrain.load)));
+  }
+  console.log('');
+  for (const target of judgeTargets(result)) console.log(`${target.status.padEnd(7)} ${target.name}: ${target.detail}`);
+  updateBenchmarksDoc(args.doc, result);
+  console.log(`\nwrote ${path.relative(process.cwd(), args.doc)}`);
+  if (args.json) fs.writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
+  const failures = [...result.load, ...(result.duringRetrain?.load ?? [])].filter((r) => r.errors || r.non2xx || r.graphqlErrors);
+  for (const failure of failures) {
+    console.error(`${failure.scenario}: ${failure.errors} errors, ${failure.non2xx} non-2xx, ${failure.graphqlErrors} with GraphQL errors (${failure.firstGraphqlError})`);
+  }
+  if (failures.length) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});
