@@ -37,6 +37,7 @@ export async function startTestServer(env: Record<string, string> = {}, shared?:
     JWT_SECRET: TEST_SECRET,
     SEED_DEMO: 'false',
     TRAIN_ON_START: 'false',
+    LOG_LEVEL: 'silent',
     ...env,
   });
   const server = await startServer(config, createLogger(config.logLevel), { db: database.db });
