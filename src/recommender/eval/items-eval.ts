@@ -106,11 +106,13 @@ export async function runItemsEvaluation(options: ItemsEvalOptions): Promise<Eva
   if (dim <= EASE_MAX_DIM) {
     const exact = { dropout: 0, neighbours: pairs.numItems, keepAllBelow: pairs.numItems, minSupport: tuned.minSupport };
     const reference = REFERENCE_LAMBDA[options.dataset];
+    const tunedIsReference = tuning.kind === 'ease' && tuned.lambda === reference;
     if (reference !== undefined) {
       const [lists, ms] = timed(() => fitEase(x, pairs.numItems, { ...exact, lambda: reference }));
-      rows.push(evaluate(`EASE (lambda=${reference})`, ms, rankLists(lists), `min support ${tuned.minSupport}`));
+      const note = `min support ${tuned.minSupport}${tunedIsReference ? '; also the lambda tuned on validation' : ''}`;
+      rows.push(evaluate(`EASE (lambda=${reference})`, ms, rankLists(lists), note));
     }
-    if (tuning.kind === 'ease') {
+    if (tuning.kind === 'ease' && !tunedIsReference) {
       const [lists, ms] = timed(() => fitEase(x, pairs.numItems, { ...exact, lambda: tuned.lambda }));
       rows.push(evaluate(`EASE (lambda=${Math.round(tuned.lambda)}, tuned)`, ms, rankLists(lists), 'lambda tuned on validation'));
     }

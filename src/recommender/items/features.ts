@@ -15,6 +15,8 @@ export const FEATURE_NAMES = [
   'itemItem',
   'itemItemShare',
   'itemItemRank',
+  'itemItemSupport',
+  'itemItemStrongest',
   'itemKnn',
   'itemKnnShare',
   'userKnn',
@@ -27,6 +29,8 @@ export const FEATURE_NAMES = [
   'contentSimilarity',
   'categoryAffinity',
   'userActivity',
+  'userPopularity',
+  'popularityGap',
   'ageDays',
   'hasAge',
   'isNew',
@@ -40,7 +44,7 @@ export type SourceName = (typeof SOURCE_NAMES)[number];
 
 /** Which features carry each source's evidence (used to attribute a score to sources). */
 export const SOURCE_FEATURES: Record<SourceName, number[]> = {
-  itemItem: [F.itemItem, F.itemItemShare, F.itemItemRank, F.itemKnn, F.itemKnnShare],
+  itemItem: [F.itemItem, F.itemItemShare, F.itemItemRank, F.itemItemSupport, F.itemItemStrongest, F.itemKnn, F.itemKnnShare],
   similarUsers: [F.userKnn, F.userKnnShare],
   popularity: [F.popularity, F.trending],
   social: [F.friends, F.friendShare, F.followees],
@@ -59,6 +63,9 @@ export interface CandidateSet {
 /** A dense score over items plus the list of items it touched. */
 interface SparseScores {
   value: Float32Array;
+  /** How many history items voted for the item, and the largest single vote. */
+  support: Float32Array;
+  strongest: Float32Array;
   touched: number[];
 }
 
@@ -78,7 +85,12 @@ const scratches = new WeakMap<ItemModel, Scratch>();
 export function scratchFor(model: ItemModel): Scratch {
   let s = scratches.get(model);
   if (!s) {
-    const sparse = () => ({ value: new Float32Array(model.numItems), touched: [] });
+    const sparse = () => ({
+      value: new Float32Array(model.numItems),
+      support: new Float32Array(model.numItems),
+      strongest: new Float32Array(model.numItems),
+      touched: [],
+    });
     s = {
       itemItem: sparse(),
       itemKnn: sparse(),
@@ -93,7 +105,11 @@ export function scratchFor(model: ItemModel): Scratch {
 }
 
 function accumulateInto(out: SparseScores, lists: NeighbourLists | null, history: UserHistory, mark: Uint8Array): number {
-  for (const j of out.touched) out.value[j] = 0;
+  for (const j of out.touched) {
+    out.value[j] = 0;
+    out.support[j] = 0;
+    out.strongest[j] = 0;
+  }
   out.touched.length = 0;
   if (!lists) return 0;
   const n = lists.indptr.length - 1;
@@ -107,7 +123,10 @@ function accumulateInto(out: SparseScores, lists: NeighbourLists | null, history
         mark[j] = 3;
         out.touched.push(j);
       }
-      out.value[j] += w * lists.values[p];
+      const vote = w * lists.values[p];
+      out.value[j] += vote;
+      out.support[j]++;
+      if (vote > out.strongest[j]) out.strongest[j] = vote;
     }
   }
   let max = 0;
@@ -172,12 +191,23 @@ export function buildCandidates(model: ItemModel, history: UserHistory, exclude?
   ranked.forEach((j, r) => rankOf.set(j, r));
   const activity = Math.log1p(history.items.length);
   const { count: pop, trending } = model.popularity;
+  let userPopularity = 0;
+  let known = 0;
+  for (let h = 0; h < history.items.length; h++) {
+    const i = history.items[h];
+    if (i < 0 || i >= n) continue;
+    userPopularity += Math.log1p(pop[i]);
+    known++;
+  }
+  if (known > 0) userPopularity /= known;
   for (let c = 0; c < count; c++) {
     const j = items[c];
     const f = features.subarray(c * NUM_FEATURES, (c + 1) * NUM_FEATURES);
     f[F.itemItem] = s.itemItem.value[j];
     f[F.itemItemShare] = maxItemItem > 0 ? s.itemItem.value[j] / maxItemItem : 0;
     f[F.itemItemRank] = Math.log1p(rankOf.get(j) ?? sizes.itemItem);
+    f[F.itemItemSupport] = known > 0 ? s.itemItem.support[j] / known : 0;
+    f[F.itemItemStrongest] = maxItemItem > 0 ? s.itemItem.strongest[j] / maxItemItem : 0;
     f[F.itemKnn] = s.itemKnn.value[j];
     f[F.itemKnnShare] = maxItemKnn > 0 ? s.itemKnn.value[j] / maxItemKnn : 0;
     f[F.userKnn] = s.userKnn.score[j];
@@ -190,6 +220,8 @@ export function buildCandidates(model: ItemModel, history: UserHistory, exclude?
     f[F.contentSimilarity] = s.profile.similarity(j);
     f[F.categoryAffinity] = s.profile.categoryAffinity(j);
     f[F.userActivity] = activity;
+    f[F.userPopularity] = userPopularity;
+    f[F.popularityGap] = Math.log1p(pop[j]) - userPopularity;
     const created = model.createdAt ? model.createdAt[j] : NaN;
     if (!Number.isNaN(created)) {
       const ageDays = Math.max(0, model.now - created) / SECONDS_PER_DAY;
