@@ -21,6 +21,7 @@ import { ErrorCode, isKnownCode } from './errors';
 import { graphiqlPage, graphiqlAssets } from './graphiql';
 import { buildResolvers } from './graphql/resolvers';
 import { projectRoot } from './paths';
+import { rateLimit } from './rate-limit';
 
 export function loadTypeDefs(): string {
   return fs.readFileSync(path.join(projectRoot(), 'schema.graphql'), 'utf8');
@@ -120,6 +121,7 @@ export async function createApp(services: AppServices): Promise<App> {
   app.use(
     '/graphql',
     cors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, maxAge: 600 }),
+    rateLimit(config.rateLimitPerMinute),
     (req, res, next) => {
       // A browser opening /graphql gets the IDE instead of a GraphQL error.
       if (req.method === 'GET' && req.accepts(['json', 'html']) === 'html' && !req.query.query) {

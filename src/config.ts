@@ -20,6 +20,8 @@ export interface Config {
   maxQueryDepth: number;
   maxQueryCost: number;
   maxAliases: number;
+  /** Requests per minute per user (or per address when anonymous); 0 turns the limit off. */
+  rateLimitPerMinute: number;
   retrainCron: string;
   retrainTz: string;
   /** Train a first model at start when none is active. */
@@ -75,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 10, 1),
     maxQueryCost: int(env, 'MAX_QUERY_COST', 20000, 1),
     maxAliases: int(env, 'MAX_ALIASES', 30, 1),
+    rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 1200),
     retrainCron: env.RETRAIN_CRON || '0 3 * * *',
     retrainTz: env.RETRAIN_TZ || 'UTC',
     trainOnStart: bool(env, 'TRAIN_ON_START', true),
