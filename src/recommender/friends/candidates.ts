@@ -44,6 +44,8 @@ export const FEATURE_NAMES = [
   'logFollowedByFriends',
   'logPaths3',
   'logL3',
+  'logCircleCommon',
+  'logCircleShare',
 ] as const;
 export const NUM_FEATURES = FEATURE_NAMES.length;
 
@@ -69,6 +71,9 @@ export class CandidateFinder {
   private readonly cosine: Float64Array;
   private readonly byFriends: Int32Array;
   private readonly weighted2: Float64Array;
+  private readonly circle: Float64Array;
+  private readonly circleShare: Float64Array;
+  private readonly isNeighbour: Uint8Array;
   private readonly mark: Uint8Array;
   private readonly pool: Int32Array;
 
@@ -84,6 +89,9 @@ export class CandidateFinder {
     this.cosine = new Float64Array(n);
     this.byFriends = new Int32Array(n);
     this.weighted2 = new Float64Array(n);
+    this.circle = new Float64Array(n);
+    this.circleShare = new Float64Array(n);
+    this.isNeighbour = new Uint8Array(n);
     this.mark = new Uint8Array(n);
     this.pool = new Int32Array(n);
   }
@@ -99,8 +107,14 @@ export class CandidateFinder {
       }
     };
     const nb = g.neighbours;
+    const { circle, circleShare, isNeighbour } = this;
+    for (let i = nb.offsets[user]; i < nb.offsets[user + 1]; i++) isNeighbour[nb.targets[i]] = 1;
     for (let i = nb.offsets[user]; i < nb.offsets[user + 1]; i++) {
       const w = nb.targets[i];
+      // How embedded w is in the user's circle: w's friends who are also the user's.
+      let inCircle = 0;
+      for (let j = nb.offsets[w]; j < nb.offsets[w + 1]; j++) inCircle += isNeighbour[nb.targets[j]];
+      const share = inCircle * g.raWeight[w];
       const aw = g.aaWeight[w];
       const rw = g.raWeight[w];
       const lw = Math.sqrt(rw);
@@ -111,8 +125,11 @@ export class CandidateFinder {
         aa[x] += aw;
         ra[x] += rw;
         weighted2[x] += lw;
+        circle[x] += inCircle;
+        circleShare[x] += share;
       }
     }
+    for (let i = nb.offsets[user]; i < nb.offsets[user + 1]; i++) isNeighbour[nb.targets[i]] = 0;
     const fo = g.follows;
     if (fo !== nb) {
       for (let i = fo.offsets[user]; i < fo.offsets[user + 1]; i++) {
@@ -229,6 +246,8 @@ export class CandidateFinder {
       }
       f[20] = Math.log1p(paths3);
       f[21] = Math.log1p(l3);
+      f[22] = Math.log1p(circle[v]);
+      f[23] = Math.log1p(circleShare[v]);
       set.common[c] = cn;
       set.interest[c] = cosine[v];
       set.followedByFriends[c] = viaFollows;
@@ -242,6 +261,8 @@ export class CandidateFinder {
       cosine[v] = 0;
       byFriends[v] = 0;
       weighted2[v] = 0;
+      circle[v] = 0;
+      circleShare[v] = 0;
       mark[v] = 0;
     }
     this.ppr.clear();
