@@ -91,6 +91,8 @@ const REASON_FEATURES: Record<Exclude<FriendReasonKind, 'POPULAR'>, readonly (ty
     'logRankPpr',
     'logPaths3',
     'logL3',
+    'logCircleCommon',
+    'logCircleShare',
   ],
   SHARED_INTERESTS: ['interestCosine', 'logRankInterest', 'candidateHasInterests'],
   FOLLOWED_BY_YOUR_FRIENDS: ['logFollowedByFriends'],
