@@ -109,7 +109,8 @@ export interface TrainReport {
   backend: string | null;
   rankerExamples: number;
   rankerBestEpoch: number;
-  rankerRecallByEpoch: number[];
+  rankerQualityByEpoch: number[];
+  rankerImprovementT: number;
   millis: Record<string, number>;
 }
 
@@ -169,7 +170,8 @@ export async function trainItemModel(
   let backend: string | null = null;
   let rankerExamples = 0;
   let rankerBestEpoch = 0;
-  let rankerRecallByEpoch: number[] = [];
+  let rankerQualityByEpoch: number[] = [];
+  let rankerImprovementT = 0;
   if (config.ranker.enabled) {
     const { fit, validation } = timed('carve', () => carveValidation(data, config.seed));
     const inner = timed('fitValidation', () => fitSources(fit, config));
@@ -181,13 +183,22 @@ export async function trainItemModel(
     ranker = result.weights;
     backend = result.backend;
     rankerBestEpoch = result.bestEpoch;
-    rankerRecallByEpoch = result.recallByEpoch;
+    rankerQualityByEpoch = result.qualityByEpoch;
+    rankerImprovementT = result.improvementT;
   }
   const model = timed('fitFull', () => fitSources(data, config));
   model.ranker = ranker;
   return {
     model,
-    report: { itemItemKind: model.itemItemKind, backend, rankerExamples, rankerBestEpoch, rankerRecallByEpoch, millis },
+    report: {
+      itemItemKind: model.itemItemKind,
+      backend,
+      rankerExamples,
+      rankerBestEpoch,
+      rankerQualityByEpoch,
+      rankerImprovementT,
+      millis,
+    },
   };
 }
 

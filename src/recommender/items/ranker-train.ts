@@ -1,7 +1,8 @@
 /**
  * Trains the ranker with TensorFlow.js: an MLP with a linear skip, scored pointwise (sigmoid
  * cross-entropy per candidate: ranking by P(relevant) is what maximises expected Recall@K),
- * Adam, early stopping on Recall@10 of users set aside from the examples. Each epoch sees
+ * Adam, early stopping on ranking quality of users set aside from the examples, and a
+ * significance gate against the plain item-item order. Each epoch sees
  * every positive and a fresh uniform sample of negatives; uniform sampling only shifts the
  * logit by a constant, so the ranking it learns is unchanged while epochs stay cheap.
  */
@@ -44,10 +45,16 @@ export interface RankerTrainConfig {
 export interface RankerTrainResult {
   weights: RankerWeights;
   backend: string;
+  /** The epoch whose weights are returned; 0 = the item-item order (training did not help). */
   bestEpoch: number;
-  /** Recall@10 (among candidates) of the early-stopping users, per epoch; epoch 0 = the item-item order. */
-  recallByEpoch: number[];
+  /** Stopping-set quality per epoch (see stoppingQuality); epoch 0 = the item-item order. */
+  qualityByEpoch: number[];
+  /** Paired t statistic of the best epoch against epoch 0 on the stopping users. */
+  improvementT: number;
 }
+
+/** A trained epoch replaces the item-item order only when its gain is this many standard errors. */
+const MIN_IMPROVEMENT_T = 2.5;
 
 export async function trainRanker(
   examples: RankerExample[],
@@ -58,7 +65,7 @@ export async function trainRanker(
   const { tf, backend } = await loadTf();
   const rng = seededRng(config.seed);
   const useful = shuffle(examples.filter((e) => e.labels.includes(1)), rng);
-  const stopping = useful.slice(0, Math.max(1, Math.round(useful.length * 0.2)));
+  const stopping = useful.slice(0, Math.max(1, Math.round(useful.length * 0.25)));
   const pool = flatten(useful.slice(stopping.length), numFeatures);
   const hidden = Math.max(1, config.hidden);
 
@@ -85,10 +92,13 @@ export async function trainRanker(
     linear: Float32Array.from(linear.dataSync()),
   });
 
-  let best = snapshot();
-  let bestRecall = recallAt10(stopping, best);
+  const initial = snapshot();
+  const initialPerUser = stoppingQuality(stopping, initial);
+  let best = initial;
+  let bestPerUser = initialPerUser;
+  let bestQuality = mean(initialPerUser);
   let bestEpoch = 0;
-  const recallByEpoch = [bestRecall];
+  const qualityByEpoch = [bestQuality];
   for (let epoch = 1; epoch <= config.epochs; epoch++) {
     let lossSum = 0;
     let lossRows = 0;
@@ -118,12 +128,14 @@ export async function trainRanker(
       loss.dispose();
     }
     const current = snapshot();
-    const recall = recallAt10(stopping, current);
-    recallByEpoch.push(recall);
-    onEpoch?.(epoch, lossSum / Math.max(1, lossRows), recall);
-    if (recall > bestRecall) {
+    const perUser = stoppingQuality(stopping, current);
+    const quality = mean(perUser);
+    qualityByEpoch.push(quality);
+    onEpoch?.(epoch, lossSum / Math.max(1, lossRows), quality);
+    if (quality > bestQuality) {
       best = current;
-      bestRecall = recall;
+      bestPerUser = perUser;
+      bestQuality = quality;
       bestEpoch = epoch;
     } else if (epoch - bestEpoch >= config.patience) {
       break;
@@ -131,7 +143,24 @@ export async function trainRanker(
   }
   optimizer.dispose();
   [w1, b1, w2, b2, linear].forEach((v) => v.dispose());
-  return { weights: best, backend, bestEpoch, recallByEpoch };
+  // The best of many epochs on a small set flatters itself: keep the item-item order unless
+  // the gain is clearly more than noise.
+  const improvementT = pairedT(bestPerUser, initialPerUser);
+  if (bestEpoch > 0 && improvementT < MIN_IMPROVEMENT_T) return { weights: initial, backend, bestEpoch: 0, qualityByEpoch, improvementT };
+  return { weights: best, backend, bestEpoch, qualityByEpoch, improvementT };
+}
+
+function mean(values: Float64Array): number {
+  return values.length ? values.reduce((a, v) => a + v, 0) / values.length : 0;
+}
+
+function pairedT(a: Float64Array, b: Float64Array): number {
+  const n = a.length;
+  if (n < 2) return 0;
+  const d = a.map((v, i) => v - b[i]);
+  const m = mean(d);
+  const variance = d.reduce((s, v) => s + (v - m) ** 2, 0) / (n - 1);
+  return variance > 0 ? m / Math.sqrt(variance / n) : m > 0 ? Infinity : 0;
 }
 
 interface Batch {
@@ -246,17 +275,28 @@ function sampleRows(pool: RowPool, target: number, rng: Rng): Int32Array {
   return Int32Array.from(shuffle(rows, rng));
 }
 
-/** Recall@10 of a weight set over examples (the protocol's definition, among candidates). */
-export function recallAt10(examples: RankerExample[], weights: RankerWeights): number {
-  let total = 0;
-  for (const e of examples) {
+/**
+ * Per user, the mean of Recall@10, NDCG@10, Recall@20 and NDCG@20 among its candidates
+ * (the protocol's definitions with the candidates' positives as the held-out set).
+ */
+export function stoppingQuality(examples: RankerExample[], weights: RankerWeights): Float64Array {
+  return Float64Array.from(examples, (e) => {
     const count = e.labels.length;
     const scores = Array.from({ length: count }, (_, c) => rankerScore(weights, e.features, c * weights.numFeatures));
     const order = scores.map((_, c) => c).sort((a, b) => scores[b] - scores[a] || a - b);
     const positives = e.labels.reduce((a, l) => a + l, 0);
-    let hits = 0;
-    for (let r = 0; r < Math.min(10, count); r++) hits += e.labels[order[r]];
-    total += hits / Math.min(10, positives);
-  }
-  return examples.length ? total / examples.length : 0;
+    let total = 0;
+    for (const k of [10, 20]) {
+      let hits = 0;
+      let dcg = 0;
+      let idcg = 0;
+      for (let r = 0; r < Math.min(k, count); r++) {
+        hits += e.labels[order[r]];
+        dcg += e.labels[order[r]] / Math.log2(r + 2);
+      }
+      for (let r = 0; r < Math.min(k, positives); r++) idcg += 1 / Math.log2(r + 2);
+      total += hits / Math.min(k, positives) + dcg / idcg;
+    }
+    return total / 4;
+  });
 }

@@ -28,28 +28,33 @@ export interface TuningResult {
 const LAMBDAS = [50, 100, 200, 400, 800, 1600];
 const BETAS = [0.2, 0.35, 0.5, 0.65];
 const SHRINKS = [0, 10, 50];
+const MAX_EXTENSIONS = 4;
 
 export function tuneItemItem(data: ItemTrainingData, input: ItemModelConfigInput = {}): TuningResult {
   const base = resolveConfig(input);
   const { fit, validation } = carveValidation(data, base.seed);
   const x = buildInteractions(fit);
   const kind = resolveItemItemKind(x, base);
-  const settings: Record<string, number>[] =
-    kind === 'ease'
-      ? LAMBDAS.map((lambda) => ({ lambda }))
-      : kind === 'rp3beta'
-        ? BETAS.map((beta) => ({ beta }))
-        : SHRINKS.map((shrink) => ({ shrink }));
-  const trials = settings.map((setting) => {
+  const trial = (setting: Record<string, number>): TuningTrial => {
     const start = Date.now();
     const ii = { ...base.itemItem, ...setting };
     const lists =
       kind === 'ease'
         ? fitEase(x, data.numItems, ii)
         : fitItemKnn(x, data.numItems, { similarity: kind, neighbours: ii.neighbours, shrink: ii.shrink, beta: ii.beta });
-    const metrics = score(lists, x.byUser, validation, data.numItems);
-    return { setting, ...metrics, millis: Date.now() - start };
-  });
+    return { setting, ...score(lists, x.byUser, validation, data.numItems), millis: Date.now() - start };
+  };
+  const name = kind === 'ease' ? 'lambda' : kind === 'rp3beta' ? 'beta' : 'shrink';
+  const grid = kind === 'ease' ? LAMBDAS : kind === 'rp3beta' ? BETAS : SHRINKS;
+  const trials = grid.map((value) => trial({ [name]: value }));
+  // lambda has no natural range: while the best is at an edge of the grid, extend it (x2 or /2).
+  for (let step = 0; kind === 'ease' && step < MAX_EXTENSIONS; step++) {
+    const values = trials.map((t) => t.setting.lambda);
+    const best = trials.reduce((a, b) => (b.objective > a.objective ? b : a)).setting.lambda;
+    if (best === Math.max(...values)) trials.push(trial({ lambda: best * 2 }));
+    else if (best === Math.min(...values)) trials.unshift(trial({ lambda: best / 2 }));
+    else break;
+  }
   const best = trials.reduce((a, b) => (b.objective > a.objective ? b : a));
   // Used as is on the full data: like a ridge prior's precision, lambda need not grow with the data.
   const chosen = { ...base.itemItem, ...best.setting };
