@@ -9,7 +9,8 @@ import { seededRng, shuffle } from '../eval/rng';
 import { Csr, FriendTrainingData } from './data';
 import { CandidateConfig, CandidateFinder, DEFAULT_CANDIDATE_CONFIG, FEATURE_NAMES, NUM_FEATURES } from './candidates';
 import { prepareGraph } from './graph';
-import { DEFAULT_RANKER_OPTIONS, Ranker, RankerOptions, RankerTrainingSet, scoreRows, trainRanker } from './ranker';
+import { Ranker, scoreRows } from './ranker';
+import { DEFAULT_RANKER_OPTIONS, RankerOptions, RankerTrainingSet, trainRanker } from './ranker-train';
 import { holdOutFriendships, mutualPairs } from './split';
 
 export const FRIEND_MODEL_VERSION = 1;

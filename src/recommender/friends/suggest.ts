@@ -7,7 +7,7 @@
 import { Csr, FriendTrainingData } from './data';
 import { CandidateFinder, CandidateSet, FEATURE_NAMES, NUM_FEATURES } from './candidates';
 import { SocialGraph, prepareGraph } from './graph';
-import { FriendModel } from './model';
+import type { FriendModel } from './model';
 import { scoreRows } from './ranker';
 
 export type FriendReasonKind = 'MUTUAL_FRIENDS' | 'SHARED_INTERESTS' | 'FOLLOWED_BY_YOUR_FRIENDS' | 'FOLLOWS_YOU' | 'POPULAR';
