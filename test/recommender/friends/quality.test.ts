@@ -1,4 +1,4 @@
-import { evaluateFriendGraph } from '../../../src/recommender/friends/evaluate';
+import { evaluateFriendGraph, runFriendsEvaluation } from '../../../src/recommender/friends/evaluate';
 import { FAST_TRAINING, plantedGraph } from './planted';
 
 describe('friend suggestion on planted ring communities', () => {
@@ -10,5 +10,12 @@ describe('friend suggestion on planted ring communities', () => {
     expect(model).toBeGreaterThan(recall('Common neighbours') + 0.15);
     expect(model).toBeGreaterThan(recall('Adamic-Adar'));
     expect(model).toBeGreaterThan(recall('Personalized PageRank'));
+    expect(table.sizes.heldOut).toBe(Math.round(0.2 * table.sizes.friendships));
+  });
+
+  it('refuses datasets without a friendship graph', async () => {
+    await expect(runFriendsEvaluation({ dataset: 'movielens-100k', seed: 1, ks: [10] })).rejects.toThrow(
+      /no undirected friendship graph/,
+    );
   });
 });
