@@ -36,8 +36,6 @@ export interface ItemModelConfig {
   candidates: { itemItem: number; userKnn: number; social: number; popular: number; trending: number; content: number; fresh: number };
   ranker: {
     enabled: boolean;
-    loss: 'pointwise' | 'listwise';
-    negativesPerUser: number;
     hidden: number;
     epochs: number;
     learningRate: number;
@@ -58,7 +56,7 @@ export const DEFAULT_CONFIG: ItemModelConfig = {
   itemKnnNeighbours: 100,
   userNeighbours: 100,
   candidates: { itemItem: 150, userKnn: 30, social: 30, popular: 30, trending: 10, content: 20, fresh: 10 },
-  ranker: { enabled: true, loss: 'pointwise', negativesPerUser: 40, hidden: 32, epochs: 30, learningRate: 0.01, batchRows: 4096, rowsPerEpoch: 30_000, l2: 1e-5, patience: 8, maxUsers: 6000 },
+  ranker: { enabled: true, hidden: 32, epochs: 30, learningRate: 0.01, batchRows: 4096, rowsPerEpoch: 30_000, l2: 1e-5, patience: 8, maxUsers: 6000 },
   trendingHalfLifeDays: 14,
   freshDays: 7,
   seed: 1,

@@ -21,14 +21,6 @@ export interface RankerExample {
 }
 
 export interface RankerTrainConfig {
-  /**
-   * pointwise: sigmoid cross-entropy per candidate (ranks by P(relevant) across users).
-   * listwise: one softmax per user over its positives and sampled negatives (only the order
-   * within a user matters, so user-level features cannot soak up the loss).
-   */
-  loss: 'pointwise' | 'listwise';
-  /** Listwise: negatives sampled per user and epoch. */
-  negativesPerUser: number;
   hidden: number;
   epochs: number;
   learningRate: number;
@@ -54,7 +46,7 @@ export interface RankerTrainResult {
 }
 
 /** A trained epoch replaces the item-item order only when its gain is this many standard errors. */
-const MIN_IMPROVEMENT_T = 2.5;
+const MIN_IMPROVEMENT_T = 2;
 
 export async function trainRanker(
   examples: RankerExample[],
@@ -77,7 +69,7 @@ export async function trainRanker(
   const w1 = tf.variable(tf.randomNormal([numFeatures, hidden], 0, Math.sqrt(2 / numFeatures), 'float32', config.seed));
   const b1 = tf.variable(tf.zeros([hidden]));
   const w2 = tf.variable(tf.zeros([hidden, 1]), config.hidden > 0);
-  const b2 = tf.variable(tf.tensor1d([config.loss === 'pointwise' ? Math.log(rate / (1 - rate)) : 0]));
+  const b2 = tf.variable(tf.tensor1d([Math.log(rate / (1 - rate))]));
   const linear = tf.variable(tf.tensor2d(start, [numFeatures, 1]));
   const optimizer = tf.train.adam(config.learningRate);
   const snapshot = (): RankerWeights => ({
@@ -102,29 +94,19 @@ export async function trainRanker(
   for (let epoch = 1; epoch <= config.epochs; epoch++) {
     let lossSum = 0;
     let lossRows = 0;
-    const batches = config.loss === 'listwise' ? listwiseBatches(pool, config, rng) : pointwiseBatches(pool, config, rng);
-    for (const batch of batches) {
+    for (const batch of batches(pool, config, rng)) {
       const loss = tf.tidy((): Tf.Scalar => {
-        const x = tf.tensor2d(batch.xs, [batch.lists * batch.width, numFeatures]);
-        const y = tf.tensor2d(batch.ys, [batch.lists, batch.width]);
-        const mask = tf.tensor2d(batch.mask, [batch.lists, batch.width]);
+        const x = tf.tensor2d(batch.xs, [batch.rows, numFeatures]);
+        const y = tf.tensor2d(batch.ys, [batch.rows, 1]);
         return optimizer.minimize(() => {
-          const logits = tf
-            .relu(x.matMul(w1).add(b1))
-            .matMul(w2)
-            .add(x.matMul(linear))
-            .add(b2)
-            .reshape([batch.lists, batch.width]);
-          const data =
-            config.loss === 'listwise'
-              ? logits.add(mask).logSoftmax().mul(y).sum().neg().div(batch.lists)
-              : // sigmoid cross-entropy, stably: relu(z) - y z + log(1 + e^-|z|)
-                logits.relu().sub(logits.mul(y)).add(logits.abs().neg().exp().log1p()).mean();
-          return data.add(w1.square().sum().mul(config.l2)).asScalar();
+          const logits = tf.relu(x.matMul(w1).add(b1)).matMul(w2).add(x.matMul(linear)).add(b2);
+          // sigmoid cross-entropy, stably: relu(z) - y z + log(1 + e^-|z|)
+          const ce = logits.relu().sub(logits.mul(y)).add(logits.abs().neg().exp().log1p()).mean();
+          return ce.add(w1.square().sum().mul(config.l2)).asScalar();
         }, true)!;
       });
-      lossSum += loss.dataSync()[0] * batch.lists;
-      lossRows += batch.lists;
+      lossSum += loss.dataSync()[0] * batch.rows;
+      lossRows += batch.rows;
       loss.dispose();
     }
     const current = snapshot();
@@ -164,17 +146,14 @@ function pairedT(a: Float64Array, b: Float64Array): number {
 }
 
 interface Batch {
-  /** lists x width rows of standardised features. */
+  /** rows x numFeatures standardised features. */
   xs: Float32Array;
   ys: Float32Array;
-  /** Listwise: 0 for real entries, -1e9 for padding. */
-  mask: Float32Array;
-  lists: number;
-  width: number;
+  rows: number;
 }
 
-/** Rows of every positive and sampled negatives, as lists of width 1. */
-function* pointwiseBatches(pool: RowPool, config: RankerTrainConfig, rng: Rng): Generator<Batch> {
+/** Every positive and a fresh sample of negatives, shuffled, in batches. */
+function* batches(pool: RowPool, config: RankerTrainConfig, rng: Rng): Generator<Batch> {
   const rows = sampleRows(pool, config.rowsPerEpoch, rng);
   const f = pool.numFeatures;
   for (let at = 0; at < rows.length; at += config.batchRows) {
@@ -185,36 +164,7 @@ function* pointwiseBatches(pool: RowPool, config: RankerTrainConfig, rng: Rng): 
       xs.set(pool.z.subarray(r * f, (r + 1) * f), b * f);
       ys[b] = pool.labels[r];
     });
-    yield { xs, ys, mask: new Float32Array(batch.length), lists: batch.length, width: 1 };
-  }
-}
-
-/** One list per user: all positives (target mass split evenly) and sampled negatives. */
-function* listwiseBatches(pool: RowPool, config: RankerTrainConfig, rng: Rng): Generator<Batch> {
-  const f = pool.numFeatures;
-  const users = shuffle(Array.from({ length: pool.userStart.length - 1 }, (_, u) => u), rng);
-  const perBatch = Math.max(1, Math.floor(config.batchRows / (config.negativesPerUser + 8)));
-  for (let at = 0; at < users.length; at += perBatch) {
-    const lists = users.slice(at, at + perBatch).map((u) => {
-      const positives: number[] = [];
-      const negatives: number[] = [];
-      for (let r = pool.userStart[u]; r < pool.userStart[u + 1]; r++) (pool.labels[r] ? positives : negatives).push(r);
-      const sampled = shuffle(negatives, rng).slice(0, config.negativesPerUser);
-      return { positives, rows: positives.concat(sampled) };
-    });
-    const width = Math.max(...lists.map((l) => l.rows.length));
-    const xs = new Float32Array(lists.length * width * f);
-    const ys = new Float32Array(lists.length * width);
-    const mask = new Float32Array(lists.length * width).fill(-1e9);
-    lists.forEach((l, b) => {
-      l.rows.forEach((r, c) => {
-        const at = b * width + c;
-        xs.set(pool.z.subarray(r * f, (r + 1) * f), at * f);
-        ys[at] = pool.labels[r] / l.positives.length;
-        mask[at] = 0;
-      });
-    });
-    yield { xs, ys, mask, lists: lists.length, width };
+    yield { xs, ys, rows: batch.length };
   }
 }
 
@@ -223,8 +173,6 @@ interface RowPool {
   /** Standardised features, row-major. */
   z: Float32Array;
   labels: Uint8Array;
-  /** Rows of user (example) u are userStart[u] .. userStart[u+1]. */
-  userStart: Int32Array;
   positives: Int32Array;
   negatives: Int32Array;
   mean: Float32Array;
@@ -235,14 +183,12 @@ function flatten(examples: RankerExample[], numFeatures: number): RowPool {
   const total = examples.reduce((a, e) => a + e.labels.length, 0);
   const raw = new Float32Array(total * numFeatures);
   const labels = new Uint8Array(total);
-  const userStart = new Int32Array(examples.length + 1);
   let at = 0;
-  examples.forEach((e, u) => {
+  for (const e of examples) {
     raw.set(e.features, at * numFeatures);
     labels.set(e.labels, at);
     at += e.labels.length;
-    userStart[u + 1] = at;
-  });
+  }
   const mean = new Float32Array(numFeatures);
   const std = new Float32Array(numFeatures);
   for (let f = 0; f < numFeatures; f++) {
@@ -263,7 +209,7 @@ function flatten(examples: RankerExample[], numFeatures: number): RowPool {
   const positives: number[] = [];
   const negatives: number[] = [];
   labels.forEach((l, r) => (l ? positives : negatives).push(r));
-  return { numFeatures, z: raw, labels, userStart, positives: Int32Array.from(positives), negatives: Int32Array.from(negatives), mean, std };
+  return { numFeatures, z: raw, labels, positives: Int32Array.from(positives), negatives: Int32Array.from(negatives), mean, std };
 }
 
 /** Every positive plus uniformly sampled negatives up to `target` rows, shuffled. */
