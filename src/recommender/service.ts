@@ -11,16 +11,12 @@ import type { Config } from '../config';
 import type { Database } from '../db/client';
 import type { TrainingRun } from '../generated/prisma/client';
 import type { Logger } from '../logger';
-import { unpackArtifact, type Artifact, type ModelKind } from './artifact';
+import type { ModelKind } from './artifact';
 import { freshItems, weave } from './fresh';
 import { coEngagedItems, friendsOfFriends, newestItems, trendingItems, type ScoredId, type TrendingWindow } from './fallbacks';
-import { deserializeFriendModel } from './friends/artifact';
-import { deserialize as deserializeItemModel } from './items/artifact';
-import { activeVersionSummary, activateVersion, lastRun, loadVersion, type VersionSummary } from './registry';
-import { LoadedFriendModel } from './serving/friends';
-import { LoadedItemModel } from './serving/items';
-import { takeSnapshot } from './snapshot';
-import { friendTrainingData } from './train/data';
+import { activeVersionSummary, activateVersion, lastRun, type VersionSummary } from './registry';
+import { ActiveModels } from './serving/active-models';
+import type { LoadedItemModel } from './serving/items';
 import { loadTf } from './tf-backend';
 import { blockedWith, loadUserState } from './user-state';
 
@@ -67,11 +63,6 @@ export interface ItemRequest {
   excludeSeen: boolean;
 }
 
-/** What serves one model kind in this process. */
-type Serving<T> =
-  | { phase: 'fallback'; message: string }
-  | { phase: 'ready'; version: VersionSummary; model: T; since: Date; message: string | null };
-
 export interface RecommenderDeps {
   config: Config;
   db: Database;
@@ -83,137 +74,39 @@ export interface RetrainHooks {
   nextRun(): Date | null;
 }
 
-/** How stale the friend graph may get while follows change. */
-const GRAPH_REFRESH_MS = 30_000;
-
 /** Candidates asked of the model per wanted item, so filters and visibility still leave enough. */
 const OVERFETCH = 3;
 
 export class RecommenderService {
-  private items: Serving<LoadedItemModel> = { phase: 'fallback', message: 'No trained model yet: fallbacks serve' };
-  private friends: Serving<LoadedFriendModel> = { phase: 'fallback', message: 'No trained model yet: fallbacks serve' };
-  /** Versions whose artifacts failed to load: not retried on every poll. */
-  private readonly rejected = new Map<number, string>();
-  private poller: NodeJS.Timeout | null = null;
-  private syncing: Promise<void> | null = null;
+  private readonly models: ActiveModels;
   private hooks: RetrainHooks | null = null;
-  /** Newest item id, refreshed with every sync: items above a model's range are woven in by content. */
-  private latestItemId = 0;
-  private friendGraphBoundAt = 0;
-  private friendGraphMark = '';
 
-  constructor(private readonly deps: RecommenderDeps) {}
+  constructor(private readonly deps: RecommenderDeps) {
+    this.models = new ActiveModels(deps.db, deps.logger);
+  }
 
   /** Loads the active versions and keeps following promotions made by any process. */
   async start(hooks: RetrainHooks): Promise<void> {
     this.hooks = hooks;
-    await this.sync();
-    this.poller = setInterval(() => void this.sync(), this.deps.config.modelPollMs);
-    this.poller.unref();
+    await this.models.start(this.deps.config.modelPollMs);
   }
 
   stop(): void {
-    if (this.poller) clearInterval(this.poller);
-    this.poller = null;
+    this.models.stop();
   }
 
   hasModel(kind: ModelKind): boolean {
-    return (kind === 'ITEMS' ? this.items : this.friends).phase === 'ready';
+    return this.models.serving(kind).phase === 'ready';
   }
 
-  /** Brings both kinds up to the ACTIVE version in the database. Never throws. */
+  /** Serve the ACTIVE versions now (after a promotion) instead of at the next poll. */
   sync(): Promise<void> {
-    this.syncing ??= Promise.all([this.syncKind('ITEMS'), this.syncKind('FRIENDS'), this.syncLatestItem()])
-      .then(() => undefined)
-      .finally(() => (this.syncing = null));
-    return this.syncing;
-  }
-
-  private async syncLatestItem(): Promise<void> {
-    try {
-      const latest = await this.deps.db.prisma.item.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
-      this.latestItemId = latest?.id ?? 0;
-    } catch (error) {
-      this.deps.logger.warn({ err: error }, 'could not read the newest item id');
-    }
-  }
-
-  private async syncKind(kind: ModelKind): Promise<void> {
-    const prisma = this.deps.db.prisma;
-    const serving = kind === 'ITEMS' ? this.items : this.friends;
-    try {
-      const active = await activeVersionSummary(prisma, kind);
-      if (!active) {
-        if (serving.phase === 'ready') this.swap(kind, { phase: 'fallback', message: 'No active version: fallbacks serve' });
-        return;
-      }
-      if (serving.phase === 'ready' && serving.version.id === active.id) {
-        if (kind === 'FRIENDS') await this.rebindFriendGraph();
-        return;
-      }
-      if (this.rejected.has(active.id)) return;
-      const row = await loadVersion(prisma, active.id);
-      if (!row) return;
-      const artifact = unpackArtifact(new Uint8Array(row.artifact), row.checksum);
-      const model = kind === 'ITEMS' ? this.loadItems(artifact) : await this.loadFriends(artifact);
-      this.swap(kind, { phase: 'ready', version: active, model, since: new Date(), message: null } as Serving<never>);
-      this.deps.logger.info({ kind, versionId: active.id }, 'serving model version');
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const summary = await activeVersionSummary(prisma, kind).catch(() => null);
-      if (summary) this.rejected.set(summary.id, message);
-      const note = `Version ${summary?.id ?? '?'} could not be loaded (${message}); ${serving.phase === 'ready' ? `version ${serving.version.id} keeps serving` : 'fallbacks serve'}`;
-      this.deps.logger.error({ kind, err: error }, note);
-      if (serving.phase === 'ready') serving.message = note;
-      else this.swap(kind, { phase: 'fallback', message: note });
-    }
-  }
-
-  private loadItems(artifact: Artifact): LoadedItemModel {
-    return new LoadedItemModel(deserializeItemModel(artifact.model), artifact.userIds, artifact.itemIds);
-  }
-
-  /**
-   * Follows made after the friend model was bound are not in its graph: rebind the same
-   * ranker to the current graph when follows changed, at most every GRAPH_REFRESH_MS.
-   */
-  private async rebindFriendGraph(): Promise<void> {
-    const serving = this.friends;
-    if (serving.phase !== 'ready' || Date.now() - this.friendGraphBoundAt < GRAPH_REFRESH_MS) return;
-    const mark = await this.followMark();
-    if (mark === this.friendGraphMark) return;
-    const snapshot = await takeSnapshot(this.deps.db);
-    const model = new LoadedFriendModel(serving.model.model, friendTrainingData(snapshot), snapshot.userIds);
-    if (this.friends === serving) this.friends = { ...serving, model };
-    this.friendGraphMark = mark;
-    this.friendGraphBoundAt = Date.now();
-  }
-
-  private async followMark(): Promise<string> {
-    const [row] = await this.deps.db.query<{ n: string; latest: Date | null }>(
-      `SELECT count(*)::text AS n, max("createdAt") AS latest FROM "Follow"`,
-    );
-    return `${row.n}:${row.latest ? new Date(row.latest).toISOString() : ''}`;
-  }
-
-  /** Friend features come from the graph, so the ranker is bound to the current graph, not the trained one. */
-  private async loadFriends(artifact: Artifact): Promise<LoadedFriendModel> {
-    const model = deserializeFriendModel(artifact.model);
-    this.friendGraphBoundAt = Date.now();
-    this.friendGraphMark = await this.followMark();
-    const snapshot = await takeSnapshot(this.deps.db);
-    return new LoadedFriendModel(model, friendTrainingData(snapshot), snapshot.userIds);
-  }
-
-  /** Replaces what serves a kind; the old model is dropped whole (its arrays are garbage once unreferenced). */
-  private swap(kind: ModelKind, next: Serving<LoadedItemModel> | Serving<LoadedFriendModel>): void {
-    if (kind === 'ITEMS') this.items = next as Serving<LoadedItemModel>;
-    else this.friends = next as Serving<LoadedFriendModel>;
+    return this.models.sync();
   }
 
   async recommendItems(request: ItemRequest): Promise<{ source: Source; recommendationId: string; items: RecommendedItem[] }> {
     const recommendationId = randomUUID();
-    const serving = this.items;
+    const serving = this.models.items;
     if (serving.phase === 'ready') {
       try {
         return { source: 'MODEL', recommendationId, items: await this.modelItems(serving.model, request) };
@@ -236,7 +129,7 @@ export class RecommenderService {
       request,
     );
     const kept = ranked.filter((r) => allowed.has(r.itemId));
-    if (this.latestItemId <= model.maxItemId) return kept.slice(0, request.limit);
+    if (this.models.latestItemId <= model.maxItemId) return kept.slice(0, request.limit);
     const fresh = await freshItems(prisma, {
       newerThanId: model.maxItemId,
       historyItemIds: state.history.map((h) => h.itemId),
@@ -266,7 +159,7 @@ export class RecommenderService {
     const prisma = this.deps.db.prisma;
     const [blocked, following] = await Promise.all([blockedWith(prisma, userId), this.followingOf(userId)]);
     const exclude = new Set([...blocked, ...following]);
-    const serving = this.friends;
+    const serving = this.models.friends;
     let source: Source = 'FALLBACK';
     let suggestions: FriendSuggestion[] = [];
     if (serving.phase === 'ready' && serving.model.knowsUser(userId)) {
@@ -287,14 +180,14 @@ export class RecommenderService {
   }
 
   async similarItems(itemId: number, limit: number): Promise<ScoredId[]> {
-    const serving = this.items;
+    const serving = this.models.items;
     if (serving.phase === 'ready' && serving.model.knowsItem(itemId)) return serving.model.similarItems(itemId, limit);
     return coEngagedItems(this.deps.db.prisma, itemId, limit);
   }
 
   async similarUsers(userId: number, limit: number): Promise<ScoredId[]> {
     const prisma = this.deps.db.prisma;
-    const serving = this.items;
+    const serving = this.models.items;
     const state = await loadUserState(prisma, userId);
     if (serving.phase === 'ready') {
       return serving.model.similarUsers(state, limit + state.blocked.size).filter((row) => !state.blocked.has(row.id)).slice(0, limit);
@@ -322,7 +215,7 @@ export class RecommenderService {
     const { backend } = await loadTf();
     const models = await Promise.all(
       (['ITEMS', 'FRIENDS'] as const).map(async (kind) => {
-        const serving = kind === 'ITEMS' ? this.items : this.friends;
+        const serving = this.models.serving(kind);
         const [run, active] = await Promise.all([lastRun(prisma, kind), activeVersionSummary(prisma, kind)]);
         const state = run?.state === 'RUNNING' ? 'TRAINING' : run?.state === 'FAILED' ? 'FAILED' : 'IDLE';
         return {
@@ -350,7 +243,7 @@ export class RecommenderService {
     const prisma = this.deps.db.prisma;
     const row = await prisma.modelVersion.findUnique({ where: { id: versionId }, omit: { artifact: true } });
     if (!row) return { error: 'No such model version', code: 'NOT_FOUND' };
-    if (this.rejected.has(versionId)) return { error: `This version's artifact is unusable: ${this.rejected.get(versionId)}`, code: 'INVALID' };
+    if (this.models.rejected.has(versionId)) return { error: `This version's artifact is unusable: ${this.models.rejected.get(versionId)}`, code: 'INVALID' };
     const version = await activateVersion(prisma, versionId);
     await this.sync();
     return { version };

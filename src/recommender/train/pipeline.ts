@@ -12,7 +12,8 @@ import { LoadedFriendModel } from '../serving/friends';
 import { LoadedItemModel } from '../serving/items';
 import { loadTf } from '../tf-backend';
 import type { Snapshot } from '../snapshot';
-import { fixedFriendSplit, fixedItemSplit, friendTrainingData, itemTrainingData } from './data';
+import { friendTrainingData, itemTrainingData } from '../model-inputs';
+import { fixedFriendSplit, fixedItemSplit } from './data';
 import { evaluateFriendModel, evaluateItemModel, type ValidationMetrics } from './evaluate';
 
 export interface TrainJob {

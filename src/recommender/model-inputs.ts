@@ -1,0 +1,55 @@
+/**
+ * A database snapshot as each model's input. Training and serving both use these: training on
+ * a snapshot minus the validation pairs, serving (friends) on the current graph.
+ */
+import { buildCsr, buildInteractions, type FriendTrainingData } from './friends/data';
+import { cooToCsr, type ItemTrainingData } from './items/data';
+import type { Snapshot } from './snapshot';
+
+/** `drop[p] = 1` leaves snapshot pair p out. */
+export function itemTrainingData(s: Snapshot, drop?: Uint8Array): ItemTrainingData {
+  const keep: number[] = [];
+  for (let p = 0; p < s.pairUsers.length; p++) if (!drop || !drop[p]) keep.push(p);
+  const follows = cooToCsr(s.userIds.length, s.followFrom, s.followTo);
+  return {
+    numUsers: s.userIds.length,
+    numItems: s.itemIds.length,
+    users: Int32Array.from(keep, (p) => s.pairUsers[p]),
+    items: Int32Array.from(keep, (p) => s.pairItems[p]),
+    weights: Float32Array.from(keep, (p) => s.pairWeights[p]),
+    times: Float64Array.from(keep, (p) => s.pairTimes[p]),
+    follows: { indptr: follows.indptr, indices: follows.indices },
+    itemFeatures: {
+      category: s.itemCategory,
+      numCategories: s.categories.length,
+      tags: { indptr: s.itemTagPtr, indices: s.itemTagIdx },
+      numTags: s.tags.length,
+      createdAt: s.itemCreatedAt,
+    },
+  };
+}
+
+/** `drop[e] = 1` leaves follow edge e out. */
+export function friendTrainingData(s: Snapshot, drop?: Uint8Array): FriendTrainingData {
+  const from: number[] = [];
+  const to: number[] = [];
+  for (let e = 0; e < s.followFrom.length; e++) {
+    if (drop && drop[e]) continue;
+    from.push(s.followFrom[e]);
+    to.push(s.followTo[e]);
+  }
+  const users: number[] = [];
+  const items: number[] = [];
+  const values: number[] = [];
+  for (let p = 0; p < s.pairUsers.length; p++) {
+    if (s.pairWeights[p] <= 0) continue;
+    users.push(s.pairUsers[p]);
+    items.push(s.pairItems[p]);
+    values.push(s.pairWeights[p]);
+  }
+  return {
+    numUsers: s.userIds.length,
+    follows: buildCsr(s.userIds.length, from, to),
+    interactions: values.length > 0 ? buildInteractions(s.userIds.length, s.itemIds.length, users, items, values) : undefined,
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * Which trained version of each kind this process serves. Every process polls the database
+ * for the ACTIVE version and swaps a newly promoted one in whole: requests in flight keep the
+ * instance they started with, later ones get the new one; the old one is garbage once
+ * unreferenced. A version whose artifact fails to load is rejected and reported, and the
+ * previous version (or the fallbacks) keeps serving.
+ */
+import type { Database } from '../../db/client';
+import type { Logger } from '../../logger';
+import { unpackArtifact, type Artifact, type ModelKind } from '../artifact';
+import { deserializeFriendModel } from '../friends/artifact';
+import { deserialize as deserializeItemModel } from '../items/artifact';
+import { activeVersionSummary, loadVersion, type VersionSummary } from '../registry';
+import { takeSnapshot } from '../snapshot';
+import { friendTrainingData } from '../model-inputs';
+import { LoadedFriendModel } from './friends';
+import { LoadedItemModel } from './items';
+
+export type Serving<T> =
+  | { phase: 'fallback'; message: string }
+  | { phase: 'ready'; version: VersionSummary; model: T; since: Date; message: string | null };
+
+/** How stale the friend graph may get while follows change. */
+const GRAPH_REFRESH_MS = 30_000;
+
+export class ActiveModels {
+  items: Serving<LoadedItemModel> = { phase: 'fallback', message: 'No trained model yet: fallbacks serve' };
+  friends: Serving<LoadedFriendModel> = { phase: 'fallback', message: 'No trained model yet: fallbacks serve' };
+  /** Newest item id, refreshed with every sync: items above a model's range are woven in by content. */
+  latestItemId = 0;
+  /** Versions whose artifacts failed to load: not retried on every poll. */
+  readonly rejected = new Map<number, string>();
+  private poller: NodeJS.Timeout | null = null;
+  private syncing: Promise<void> | null = null;
+  private friendGraphBoundAt = 0;
+  private friendGraphMark = '';
+
+  constructor(
+    private readonly db: Database,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(pollMs: number): Promise<void> {
+    await this.sync();
+    this.poller = setInterval(() => void this.sync(), pollMs);
+    this.poller.unref();
+  }
+
+  stop(): void {
+    if (this.poller) clearInterval(this.poller);
+    this.poller = null;
+  }
+
+  serving(kind: ModelKind): Serving<LoadedItemModel> | Serving<LoadedFriendModel> {
+    return kind === 'ITEMS' ? this.items : this.friends;
+  }
+
+  /** Brings both kinds up to the ACTIVE version in the database. Never throws. */
+  sync(): Promise<void> {
+    this.syncing ??= Promise.all([this.syncKind('ITEMS'), this.syncKind('FRIENDS'), this.syncLatestItem()])
+      .then(() => undefined)
+      .finally(() => (this.syncing = null));
+    return this.syncing;
+  }
+
+  private async syncLatestItem(): Promise<void> {
+    try {
+      const latest = await this.db.prisma.item.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
+      this.latestItemId = latest?.id ?? 0;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not read the newest item id');
+    }
+  }
+
+  private async syncKind(kind: ModelKind): Promise<void> {
+    const prisma = this.db.prisma;
+    const serving = this.serving(kind);
+    try {
+      const active = await activeVersionSummary(prisma, kind);
+      if (!active) {
+        if (serving.phase === 'ready') this.swap(kind, { phase: 'fallback', message: 'No active version: fallbacks serve' });
+        return;
+      }
+      if (serving.phase === 'ready' && serving.version.id === active.id) {
+        if (kind === 'FRIENDS') await this.rebindFriendGraph();
+        return;
+      }
+      if (this.rejected.has(active.id)) return;
+      const row = await loadVersion(prisma, active.id);
+      if (!row) return;
+      const artifact = unpackArtifact(new Uint8Array(row.artifact), row.checksum);
+      const model = kind === 'ITEMS' ? this.loadItems(artifact) : await this.loadFriends(artifact);
+      this.swap(kind, { phase: 'ready', version: active, model, since: new Date(), message: null } as Serving<never>);
+      this.logger.info({ kind, versionId: active.id }, 'serving model version');
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const summary = await activeVersionSummary(prisma, kind).catch(() => null);
+      if (summary) this.rejected.set(summary.id, message);
+      const note = `Version ${summary?.id ?? '?'} could not be loaded (${message}); ${serving.phase === 'ready' ? `version ${serving.version.id} keeps serving` : 'fallbacks serve'}`;
+      this.logger.error({ kind, err: error }, note);
+      if (serving.phase === 'ready') serving.message = note;
+      else this.swap(kind, { phase: 'fallback', message: note });
+    }
+  }
+
+  private loadItems(artifact: Artifact): LoadedItemModel {
+    return new LoadedItemModel(deserializeItemModel(artifact.model), artifact.userIds, artifact.itemIds);
+  }
+
+  /**
+   * Follows made after the friend model was bound are not in its graph: rebind the same
+   * ranker to the current graph when follows changed, at most every GRAPH_REFRESH_MS.
+   */
+  private async rebindFriendGraph(): Promise<void> {
+    const serving = this.friends;
+    if (serving.phase !== 'ready' || Date.now() - this.friendGraphBoundAt < GRAPH_REFRESH_MS) return;
+    const mark = await this.followMark();
+    if (mark === this.friendGraphMark) return;
+    const snapshot = await takeSnapshot(this.db);
+    const model = new LoadedFriendModel(serving.model.model, friendTrainingData(snapshot), snapshot.userIds);
+    if (this.friends === serving) this.friends = { ...serving, model };
+    this.friendGraphMark = mark;
+    this.friendGraphBoundAt = Date.now();
+  }
+
+  private async followMark(): Promise<string> {
+    const [row] = await this.db.query<{ n: string; latest: Date | null }>(
+      `SELECT count(*)::text AS n, max("createdAt") AS latest FROM "Follow"`,
+    );
+    return `${row.n}:${row.latest ? new Date(row.latest).toISOString() : ''}`;
+  }
+
+  /** Friend features come from the graph, so the ranker is bound to the current graph, not the trained one. */
+  private async loadFriends(artifact: Artifact): Promise<LoadedFriendModel> {
+    const model = deserializeFriendModel(artifact.model);
+    this.friendGraphBoundAt = Date.now();
+    this.friendGraphMark = await this.followMark();
+    const snapshot = await takeSnapshot(this.db);
+    return new LoadedFriendModel(model, friendTrainingData(snapshot), snapshot.userIds);
+  }
+
+  /** Replaces what serves a kind; the old model is dropped whole (its arrays are garbage once unreferenced). */
+  private swap(kind: ModelKind, next: Serving<LoadedItemModel> | Serving<LoadedFriendModel>): void {
+    if (kind === 'ITEMS') this.items = next as Serving<LoadedItemModel>;
+    else this.friends = next as Serving<LoadedFriendModel>;
+  }
+}
