@@ -28,18 +28,20 @@ export interface EaseConfig {
   keepAllBelow: number;
   /** Items with fewer training users get no list and are never a target. */
   minSupport: number;
+  /** Only the most popular items up to this many take part (bounds the primal form's size). */
+  maxItems?: number;
 }
 
 /** The size of the dense matrix EASE would invert, and which form it would use. */
-export function easeDimension(x: Interactions, minSupport: number): { form: 'primal' | 'dual'; dim: number } {
-  const { activeItems, activeUsers } = activeSets(x, minSupport);
+export function easeDimension(x: Interactions, minSupport: number, maxItems?: number): { form: 'primal' | 'dual'; dim: number } {
+  const { activeItems, activeUsers } = activeSets(x, minSupport, maxItems);
   return activeItems.length <= activeUsers.length
     ? { form: 'primal', dim: activeItems.length }
     : { form: 'dual', dim: activeUsers.length };
 }
 
 export function fitEase(x: Interactions, numItems: number, config: EaseConfig): NeighbourLists {
-  const { activeItems, activeUsers, itemSlot, userSlot } = activeSets(x, config.minSupport);
+  const { activeItems, activeUsers, itemSlot, userSlot } = activeSets(x, config.minSupport, config.maxItems);
   const n = activeItems.length;
   const m = activeUsers.length;
   // compact X over active users/items, by user and by item
@@ -164,17 +166,18 @@ export function fitEase(x: Interactions, numItems: number, config: EaseConfig): 
   return builder.build();
 }
 
-function activeSets(x: Interactions, minSupport: number) {
+function activeSets(x: Interactions, minSupport: number, maxItems = Infinity) {
   const numItems = x.byItem.indptr.length - 1;
   const numUsers = x.byUser.indptr.length - 1;
-  const itemSlot = new Int32Array(numItems).fill(-1);
-  const activeItems: number[] = [];
-  for (let i = 0; i < numItems; i++) {
-    if (x.byItem.indptr[i + 1] - x.byItem.indptr[i] >= Math.max(1, minSupport)) {
-      itemSlot[i] = activeItems.length;
-      activeItems.push(i);
-    }
+  const support = (i: number) => x.byItem.indptr[i + 1] - x.byItem.indptr[i];
+  let eligible: number[] = [];
+  for (let i = 0; i < numItems; i++) if (support(i) >= Math.max(1, minSupport)) eligible.push(i);
+  if (eligible.length > maxItems) {
+    eligible = eligible.sort((a, b) => support(b) - support(a) || a - b).slice(0, maxItems).sort((a, b) => a - b);
   }
+  const itemSlot = new Int32Array(numItems).fill(-1);
+  const activeItems = eligible;
+  activeItems.forEach((i, s) => (itemSlot[i] = s));
   const userSlot = new Int32Array(numUsers).fill(-1);
   const activeUsers: number[] = [];
   for (let u = 0; u < numUsers; u++) {

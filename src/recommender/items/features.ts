@@ -171,6 +171,7 @@ export function buildCandidates(model: ItemModel, history: UserHistory, exclude?
   };
   const ranked = best(s.itemItem.touched, (j) => s.itemItem.value[j], sizes.itemItem);
   ranked.forEach(add);
+  best(s.itemKnn.touched, (j) => s.itemKnn.value[j], sizes.itemKnn).forEach(add);
   best(s.userKnn.touched, (j) => s.userKnn.score[j], sizes.userKnn).forEach(add);
   s.social.build(model.userItems, history.followees ?? [], history.friends ?? []);
   best(s.social.touched, (j) => s.social.friendCount[j] + 0.5 * s.social.followeeCount[j], sizes.social).forEach(add);

@@ -18,7 +18,11 @@ import { socialCircle } from './social';
 
 export interface ItemModelConfig {
   itemItem: {
-    /** `auto`: EASE when its dense dimension is at most maxDenseDim, else RP3beta. */
+    /**
+     * `auto` and `ease`: exact EASE when its dense dimension (min of active users and items)
+     * is at most maxDenseDim; otherwise EASE over the maxDenseDim most popular items (the
+     * long tail is left to the other sources). cosine / rp3beta: sparse co-occurrence models.
+     */
     kind: 'auto' | 'ease' | 'cosine' | 'rp3beta';
     lambda: number;
     dropout: number;
@@ -33,7 +37,7 @@ export interface ItemModelConfig {
   itemKnnNeighbours: number;
   /** Similar users consulted per request. */
   userNeighbours: number;
-  candidates: { itemItem: number; userKnn: number; social: number; popular: number; trending: number; content: number; fresh: number };
+  candidates: { itemItem: number; itemKnn: number; userKnn: number; social: number; popular: number; trending: number; content: number; fresh: number };
   ranker: {
     enabled: boolean;
     hidden: number;
@@ -48,17 +52,20 @@ export interface ItemModelConfig {
   };
   trendingHalfLifeDays: number;
   freshDays: number;
+  /** How the validation part (tuning, ranker) is carved out: at random, or each user's latest (needs times). */
+  validation: 'random' | 'temporal';
   seed: number;
 }
 
 export const DEFAULT_CONFIG: ItemModelConfig = {
-  itemItem: { kind: 'auto', lambda: 200, dropout: 0, neighbours: 200, keepAllBelow: 2000, minSupport: 2, maxDenseDim: 4000, shrink: 10, beta: 0.5 },
+  itemItem: { kind: 'auto', lambda: 200, dropout: 0, neighbours: 200, keepAllBelow: 2000, minSupport: 2, maxDenseDim: 3000, shrink: 10, beta: 0.5 },
   itemKnnNeighbours: 100,
   userNeighbours: 100,
-  candidates: { itemItem: 150, userKnn: 30, social: 30, popular: 30, trending: 10, content: 20, fresh: 10 },
+  candidates: { itemItem: 150, itemKnn: 20, userKnn: 30, social: 30, popular: 30, trending: 10, content: 20, fresh: 10 },
   ranker: { enabled: true, hidden: 32, epochs: 30, learningRate: 0.01, batchRows: 4096, rowsPerEpoch: 30_000, l2: 1e-5, patience: 8, maxUsers: 6000 },
   trendingHalfLifeDays: 14,
   freshDays: 7,
+  validation: 'random',
   seed: 1,
 };
 
@@ -75,6 +82,7 @@ export function resolveConfig(input: ItemModelConfigInput = {}): ItemModelConfig
     ranker: { ...DEFAULT_CONFIG.ranker, ...input.ranker },
     trendingHalfLifeDays: input.trendingHalfLifeDays ?? DEFAULT_CONFIG.trendingHalfLifeDays,
     freshDays: input.freshDays ?? DEFAULT_CONFIG.freshDays,
+    validation: input.validation ?? DEFAULT_CONFIG.validation,
     seed: input.seed ?? DEFAULT_CONFIG.seed,
   };
 }
@@ -112,11 +120,23 @@ export interface TrainReport {
   millis: Record<string, number>;
 }
 
-/** `auto` picks EASE when its dense dimension fits maxDenseDim, else RP3beta. */
-export function resolveItemItemKind(x: Interactions, config: ItemModelConfig): ItemModel['itemItemKind'] {
+/** The item-item model to fit: its kind and, for EASE on a large catalogue, the head size. */
+export function resolveItemItem(x: Interactions, config: ItemModelConfig): { kind: ItemModel['itemItemKind']; maxItems?: number } {
   const ii = config.itemItem;
-  if (ii.kind !== 'auto') return ii.kind;
-  return easeDimension(x, ii.minSupport).dim <= ii.maxDenseDim ? 'ease' : 'rp3beta';
+  if (ii.kind === 'cosine' || ii.kind === 'rp3beta') return { kind: ii.kind };
+  const exact = easeDimension(x, ii.minSupport).dim <= ii.maxDenseDim;
+  return exact ? { kind: 'ease' } : { kind: 'ease', maxItems: ii.maxDenseDim };
+}
+
+/** Fits the configured item-item model. */
+export function fitItemItem(x: Interactions, numItems: number, config: ItemModelConfig): { kind: ItemModel['itemItemKind']; lists: NeighbourLists } {
+  const ii = config.itemItem;
+  const { kind, maxItems } = resolveItemItem(x, config);
+  const lists =
+    kind === 'ease'
+      ? fitEase(x, numItems, { ...ii, maxItems })
+      : fitItemKnn(x, numItems, { similarity: kind, neighbours: ii.neighbours, shrink: ii.shrink, beta: ii.beta });
+  return { kind, lists };
 }
 
 /** Fits every source on `data` (no ranker). */
@@ -124,12 +144,7 @@ export function fitSources(data: ItemTrainingData, config: ItemModelConfig): Ite
   const x = buildInteractions(data);
   const now = referenceNow(data);
   const popularity = computePopularity(data, x, config.trendingHalfLifeDays, now);
-  const ii = config.itemItem;
-  const kind = resolveItemItemKind(x, config);
-  const itemItem =
-    kind === 'ease'
-      ? fitEase(x, data.numItems, ii)
-      : fitItemKnn(x, data.numItems, { similarity: kind, neighbours: ii.neighbours, shrink: ii.shrink, beta: ii.beta });
+  const { kind, lists: itemItem } = fitItemItem(x, data.numItems, config);
   return {
     numUsers: data.numUsers,
     numItems: data.numItems,
@@ -138,7 +153,7 @@ export function fitSources(data: ItemTrainingData, config: ItemModelConfig): Ite
     itemItem,
     itemKnn:
       config.itemKnnNeighbours > 0 && kind !== 'cosine'
-        ? fitItemKnn(x, data.numItems, { similarity: 'cosine', neighbours: config.itemKnnNeighbours, shrink: ii.shrink, beta: 0 })
+        ? fitItemKnn(x, data.numItems, { similarity: 'cosine', neighbours: config.itemKnnNeighbours, shrink: config.itemItem.shrink, beta: 0 })
         : null,
     popularity,
     newest: newestItems(data.itemFeatures?.createdAt),
@@ -171,7 +186,7 @@ export async function trainItemModel(
   let rankerQualityByEpoch: number[] = [];
   let rankerImprovementT = 0;
   if (config.ranker.enabled) {
-    const { fit, validation } = timed('carve', () => carveValidation(data, config.seed));
+    const { fit, validation } = timed('carve', () => carveValidation(data, config.seed, config.validation));
     const inner = timed('fitValidation', () => fitSources(fit, config));
     const examples = timed('examples', () => rankerExamplesFor(inner, fit, validation, config));
     rankerExamples = examples.length;
@@ -201,7 +216,7 @@ export async function trainItemModel(
 }
 
 /** Splits the positives of `data` into a fitting part and per-user validation items (hides stay in both). */
-export function carveValidation(data: ItemTrainingData, seed: number): { fit: ItemTrainingData; validation: Map<number, Set<number>> } {
+export function carveValidation(data: ItemTrainingData, seed: number, mode: 'random' | 'temporal' = 'random'): { fit: ItemTrainingData; validation: Map<number, Set<number>> } {
   const positive: number[] = [];
   for (let e = 0; e < data.weights.length; e++) if (data.weights[e] > 0) positive.push(e);
   const pairs: PositivePairs = {
@@ -210,9 +225,9 @@ export function carveValidation(data: ItemTrainingData, seed: number): { fit: It
     users: Int32Array.from(positive, (e) => data.users[e]),
     items: Int32Array.from(positive, (e) => data.items[e]),
     values: Float32Array.from(positive, (e) => data.weights[e]),
-    times: null,
+    times: data.times ? Float64Array.from(positive, (e) => data.times![e]) : null,
   };
-  const split = holdOut(pairs, { mode: 'random', seed: (seed * 7919 + 104729) >>> 0 });
+  const split = holdOut(pairs, { mode: data.times ? mode : 'random', seed: (seed * 7919 + 104729) >>> 0 });
   const held = new Uint8Array(data.weights.length);
   const validation = new Map<number, Set<number>>();
   for (const p of split.heldOut) {

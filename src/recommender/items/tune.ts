@@ -5,9 +5,7 @@
  */
 import { MetricsAccumulator, topK } from '../eval/metrics';
 import { buildInteractions, type ItemTrainingData } from './data';
-import { fitEase } from './ease';
-import { fitItemKnn } from './itemknn';
-import { carveValidation, resolveConfig, resolveItemItemKind, type ItemModelConfig, type ItemModelConfigInput } from './model';
+import { carveValidation, fitItemItem, resolveConfig, resolveItemItem, type ItemModelConfig, type ItemModelConfigInput } from './model';
 import { accumulate, type NeighbourLists } from './neighbours';
 
 export interface TuningTrial {
@@ -32,16 +30,12 @@ const MAX_EXTENSIONS = 4;
 
 export function tuneItemItem(data: ItemTrainingData, input: ItemModelConfigInput = {}): TuningResult {
   const base = resolveConfig(input);
-  const { fit, validation } = carveValidation(data, base.seed);
+  const { fit, validation } = carveValidation(data, base.seed, base.validation);
   const x = buildInteractions(fit);
-  const kind = resolveItemItemKind(x, base);
+  const { kind } = resolveItemItem(x, base);
   const trial = (setting: Record<string, number>): TuningTrial => {
     const start = Date.now();
-    const ii = { ...base.itemItem, ...setting };
-    const lists =
-      kind === 'ease'
-        ? fitEase(x, data.numItems, ii)
-        : fitItemKnn(x, data.numItems, { similarity: kind, neighbours: ii.neighbours, shrink: ii.shrink, beta: ii.beta });
+    const { lists } = fitItemItem(x, data.numItems, { ...base, itemItem: { ...base.itemItem, ...setting } });
     return { setting, ...score(lists, x.byUser, validation, data.numItems), millis: Date.now() - start };
   };
   const name = kind === 'ease' ? 'lambda' : kind === 'rp3beta' ? 'beta' : 'shrink';
