@@ -28,6 +28,8 @@ export interface Config {
   trainOnStart: boolean;
   keepModelVersions: number;
   modelPollMs: number;
+  /** How long a trending list is reused (0: computed per request). */
+  trendingCacheMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -83,5 +85,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trainOnStart: bool(env, 'TRAIN_ON_START', true),
     keepModelVersions: int(env, 'KEEP_MODEL_VERSIONS', 5, 1),
     modelPollMs: int(env, 'MODEL_POLL_MS', 5000, 100),
+    trendingCacheMs: int(env, 'TRENDING_CACHE_MS', 60000),
   };
 }

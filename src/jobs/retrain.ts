@@ -10,7 +10,7 @@ import type { Database } from '../db/client';
 import type { TrainingRun } from '../generated/prisma/client';
 import type { Logger } from '../logger';
 import type { ModelKind } from '../recommender/artifact';
-import { activateVersion, activeVersionSummary, loadVersion, pruneVersions } from '../recommender/registry';
+import { activateVersion, activeVersionSummary, pruneVersions, readArtifact, writeArtifact } from '../recommender/registry';
 import { currentWatermark, sameWatermark, takeSnapshot, type Watermark } from '../recommender/snapshot';
 import { isNotWorse } from '../recommender/train/evaluate';
 import type { Progress, TrainJob, TrainResult } from '../recommender/train/pipeline';
@@ -114,7 +114,7 @@ async function execute(deps: RetrainDeps, run: TrainingRun): Promise<TrainingRun
     const started = Date.now();
     deps.progress?.('snapshot');
     const snapshot = await takeSnapshot(db);
-    const activeRow = active ? await loadVersion(prisma, active.id) : null;
+    const activeArtifact = active ? await readArtifact(db, active.id) : null;
     const params = deps.params ?? {};
     const train = deps.train ?? trainInWorker;
     const result = await train(
@@ -122,7 +122,7 @@ async function execute(deps: RetrainDeps, run: TrainingRun): Promise<TrainingRun
         kind,
         snapshot,
         params,
-        active: activeRow ? { artifact: new Uint8Array(activeRow.artifact), checksum: activeRow.checksum } : null,
+        active: activeArtifact,
       },
       (stage) => {
         log.info({ stage }, 'training');
@@ -139,13 +139,14 @@ async function execute(deps: RetrainDeps, run: TrainingRun): Promise<TrainingRun
         metrics: { ...result.metrics, active: result.activeMetrics, activeError: result.activeError } as never,
         backend: result.backend,
         trainingMs: Date.now() - started,
-        artifact: Buffer.from(result.artifact),
+        artifact: Buffer.alloc(0),
         artifactBytes: result.artifact.length,
         checksum: result.checksum,
         dataWatermark: snapshot.watermark as never,
       },
       omit: { artifact: true },
     });
+    await writeArtifact(db, version.id, result.artifact);
     if (promote) {
       await activateVersion(prisma, version.id);
       await deps.onPromoted?.(kind);

@@ -34,34 +34,42 @@ function weightCase(): string {
     .join(' ')} ELSE 1 END`;
 }
 
+/** The longest trending list kept; deeper pages of trendingItems end there. */
+export const TRENDING_DEPTH = 1000;
+
+export interface TrendingItem extends ScoredId {
+  authorId: number | null;
+}
+
 /**
- * Items ranked by decayed engagement in the window (half-life of a quarter of the window, or
- * of 30 days for ALL), excluding hidden items and `excludeAuthors`.
+ * Visible items ranked by decayed engagement in the window (half-life of a quarter of the
+ * window, or of 30 days for ALL), best first, at most TRENDING_DEPTH. One scan of the
+ * window's interactions: callers cache it.
  */
 export async function trendingItems(
   prisma: PrismaClient,
-  options: { window: TrendingWindow; category?: string | null; limit: number; excludeAuthors?: Set<number> },
-): Promise<ScoredId[]> {
+  options: { window: TrendingWindow; category?: string | null },
+): Promise<TrendingItem[]> {
   const days = WINDOW_DAYS[options.window];
   const halfLifeDays = days ? days / 4 : 30;
-  const params: unknown[] = [options.limit, halfLifeDays * 86400, [...(options.excludeAuthors ?? [])]];
-  let where = `i.hidden = false AND (i."authorId" IS NULL OR NOT (i."authorId" = ANY($3::int[])))`;
+  const params: unknown[] = [TRENDING_DEPTH, halfLifeDays * 86400];
+  let where = `i.hidden = false`;
   if (days) where += ` AND x."createdAt" > now() - interval '${days} days'`;
   if (options.category) {
     params.push(options.category);
     where += ` AND i.category = $${params.length}`;
   }
   // Decay is measured from the newest interaction, so imported historical data still ranks.
-  const rows = await prisma.$queryRawUnsafe<{ id: number; score: number }[]>(
+  const rows = await prisma.$queryRawUnsafe<{ id: number; score: number; authorId: number | null }[]>(
     `WITH latest AS (SELECT coalesce(max("createdAt"), now()) AS t FROM "Interaction")
-     SELECT i.id, sum((${weightCase()}) * exp(-ln(2) * extract(epoch FROM (latest.t - x."createdAt")) / $2))::float8 AS score
+     SELECT i.id, i."authorId", sum((${weightCase()}) * exp(-ln(2) * extract(epoch FROM (latest.t - x."createdAt")) / $2))::float8 AS score
      FROM "Interaction" x JOIN "Item" i ON i.id = x."itemId" CROSS JOIN latest
      WHERE ${where}
      GROUP BY i.id HAVING sum(${weightCase()}) > 0
      ORDER BY score DESC, i.id DESC LIMIT $1`,
     ...params,
   );
-  return rows.map((row) => ({ id: Number(row.id), score: Number(row.score) }));
+  return rows.map((row) => ({ id: Number(row.id), score: Number(row.score), authorId: row.authorId === null ? null : Number(row.authorId) }));
 }
 
 /** Newest visible items: the way brand-new content gets seen before anyone touched it. */
@@ -77,11 +85,14 @@ export async function newestItems(prisma: PrismaClient, limit: number, excludeAu
 
 /** Items most often engaged with by the same users, for similarItems without a model. */
 export async function coEngagedItems(prisma: PrismaClient, itemId: number, limit: number): Promise<ScoredId[]> {
+  // The item's latest 200 engagers are plenty of evidence and bound the work on popular items.
   const rows = await prisma.$queryRawUnsafe<{ id: number; score: number }[]>(
-    `SELECT b."itemId" AS id, count(DISTINCT b."userId")::float8 AS score
-     FROM "Interaction" a JOIN "Interaction" b ON b."userId" = a."userId" AND b."itemId" <> a."itemId"
+    `WITH engaged AS (
+       SELECT DISTINCT "userId" FROM (SELECT "userId" FROM "Interaction" WHERE "itemId" = $1 AND type <> 'HIDE' ORDER BY id DESC LIMIT 200) recent)
+     SELECT b."itemId" AS id, count(DISTINCT b."userId")::float8 AS score
+     FROM engaged a JOIN "Interaction" b ON b."userId" = a."userId" AND b."itemId" <> $1
      JOIN "Item" i ON i.id = b."itemId"
-     WHERE a."itemId" = $1 AND a.type <> 'HIDE' AND b.type <> 'HIDE' AND i.hidden = false
+     WHERE b.type <> 'HIDE' AND i.hidden = false
      GROUP BY b."itemId" ORDER BY score DESC, id DESC LIMIT $2`,
     itemId,
     limit,

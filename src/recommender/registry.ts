@@ -2,6 +2,7 @@
  * Model versions and training runs as rows. Promotion, rollback and pruning are written
  * here once; exactly one version per kind is ACTIVE.
  */
+import type { Database } from '../db/client';
 import type { PrismaClient, ModelVersion, TrainingRun } from '../generated/prisma/client';
 import type { ModelKind } from './artifact';
 
@@ -11,8 +12,20 @@ export function activeVersionSummary(prisma: PrismaClient, kind: ModelKind): Pro
   return prisma.modelVersion.findFirst({ where: { kind, status: 'ACTIVE' }, omit: { artifact: true } });
 }
 
-export function loadVersion(prisma: PrismaClient, id: number): Promise<ModelVersion | null> {
-  return prisma.modelVersion.findUnique({ where: { id } });
+/**
+ * Artifact bytes go through the driver as a bytea parameter or column. Prisma's Bytes would
+ * pass through a base64 string, which V8 caps at 512 MB and which doubles the memory.
+ */
+export async function readArtifact(db: Database, id: number): Promise<{ artifact: Uint8Array; checksum: string } | null> {
+  const [row] = await db.query<{ artifact: Uint8Array; checksum: string }>(
+    `SELECT artifact, checksum FROM "ModelVersion" WHERE id = $1`,
+    [id],
+  );
+  return row ? { artifact: new Uint8Array(row.artifact.buffer, row.artifact.byteOffset, row.artifact.byteLength), checksum: row.checksum } : null;
+}
+
+export async function writeArtifact(db: Database, id: number, artifact: Uint8Array): Promise<void> {
+  await db.query(`UPDATE "ModelVersion" SET artifact = $2 WHERE id = $1`, [id, Buffer.from(artifact.buffer, artifact.byteOffset, artifact.byteLength)]);
 }
 
 /** Makes `id` the only ACTIVE version of its kind; the previous one becomes RETIRED. */

@@ -13,7 +13,8 @@ import type { TrainingRun } from '../generated/prisma/client';
 import type { Logger } from '../logger';
 import type { ModelKind } from './artifact';
 import { freshItems, weave } from './fresh';
-import { coEngagedItems, friendsOfFriends, newestItems, trendingItems, type ScoredId, type TrendingWindow } from './fallbacks';
+import { LRUCache } from 'lru-cache';
+import { coEngagedItems, friendsOfFriends, newestItems, trendingItems, type ScoredId, type TrendingItem, type TrendingWindow } from './fallbacks';
 import { activeVersionSummary, activateVersion, lastRun, type VersionSummary } from './registry';
 import { ActiveModels } from './serving/active-models';
 import type { LoadedItemModel } from './serving/items';
@@ -79,10 +80,13 @@ const OVERFETCH = 3;
 
 export class RecommenderService {
   private readonly models: ActiveModels;
+  private readonly trendingCache: LRUCache<string, Promise<TrendingItem[]>> | null;
   private hooks: RetrainHooks | null = null;
 
   constructor(private readonly deps: RecommenderDeps) {
     this.models = new ActiveModels(deps.db, deps.logger);
+    const ttl = deps.config.trendingCacheMs;
+    this.trendingCache = ttl > 0 ? new LRUCache({ max: 200, ttl }) : null;
   }
 
   /** Loads the active versions and keeps following promotions made by any process. */
@@ -206,8 +210,20 @@ export class RecommenderService {
       .slice(0, limit);
   }
 
-  trending(window: TrendingWindow, category: string | null, limit: number, excludeAuthors: Set<number>) {
-    return trendingItems(this.deps.db.prisma, { window, category, limit, excludeAuthors });
+  /** Trending lists are the same for everyone: computed once a minute per window and category. */
+  async trending(window: TrendingWindow, category: string | null, limit: number, excludeAuthors: Set<number>): Promise<ScoredId[]> {
+    const key = `${window}:${category ?? ''}`;
+    const cache = this.trendingCache;
+    let list = cache?.get(key);
+    if (!list) {
+      list = trendingItems(this.deps.db.prisma, { window, category });
+      cache?.set(key, list);
+      list.catch(() => cache?.delete(key));
+    }
+    return (await list)
+      .filter((row) => row.authorId === null || !excludeAuthors.has(row.authorId))
+      .slice(0, limit)
+      .map(({ id, score }) => ({ id, score }));
   }
 
   async status() {
@@ -254,7 +270,7 @@ export class RecommenderService {
     const state = await loadUserState(prisma, request.userId);
     const seen = new Set(request.excludeSeen ? [...state.history.map((h) => h.itemId), ...state.hiddenItemIds] : state.hiddenItemIds);
     const want = request.limit + seen.size + 20;
-    let ranked = await trendingItems(prisma, { window: 'ALL', category: request.category, limit: want, excludeAuthors: state.blocked });
+    let ranked = await this.trending('ALL', request.category ?? null, want, state.blocked);
     let kind: ReasonKind = 'TRENDING';
     if (ranked.length === 0) {
       ranked = await newestItems(prisma, want, state.blocked);

@@ -38,6 +38,8 @@ export async function startTestServer(env: Record<string, string> = {}, shared?:
     SEED_DEMO: 'false',
     TRAIN_ON_START: 'false',
     LOG_LEVEL: 'silent',
+    // Tests change data between requests and want to see it at once.
+    TRENDING_CACHE_MS: '0',
     ...env,
   });
   const server = await startServer(config, createLogger(config.logLevel), { db: database.db });

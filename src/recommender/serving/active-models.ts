@@ -10,7 +10,7 @@ import type { Logger } from '../../logger';
 import { unpackArtifact, type Artifact, type ModelKind } from '../artifact';
 import { deserializeFriendModel } from '../friends/artifact';
 import { deserialize as deserializeItemModel } from '../items/artifact';
-import { activeVersionSummary, loadVersion, type VersionSummary } from '../registry';
+import { activeVersionSummary, readArtifact, type VersionSummary } from '../registry';
 import { takeSnapshot } from '../snapshot';
 import { friendTrainingData } from '../model-inputs';
 import { LoadedFriendModel } from './friends';
@@ -86,9 +86,9 @@ export class ActiveModels {
         return;
       }
       if (this.rejected.has(active.id)) return;
-      const row = await loadVersion(prisma, active.id);
+      const row = await readArtifact(this.db, active.id);
       if (!row) return;
-      const artifact = unpackArtifact(new Uint8Array(row.artifact), row.checksum);
+      const artifact = unpackArtifact(row.artifact, row.checksum);
       const model = kind === 'ITEMS' ? this.loadItems(artifact) : await this.loadFriends(artifact);
       this.swap(kind, { phase: 'ready', version: active, model, since: new Date(), message: null } as Serving<never>);
       this.logger.info({ kind, versionId: active.id }, 'serving model version');

@@ -37,6 +37,19 @@ export interface TrainResult {
 
 export type Progress = (stage: string) => void;
 
+/**
+ * Neighbour lists are the bulk of an item model: cap their total so a large catalogue's
+ * artifact and server memory stay bounded (Epinions, 296k items: 33 neighbours, ~120 MB).
+ */
+const NEIGHBOUR_ENTRIES_BUDGET = 10_000_000;
+
+export function withNeighbourBudget(params: Record<string, unknown>, numItems: number): Record<string, unknown> {
+  const k = Math.max(20, Math.min(200, Math.floor(NEIGHBOUR_ENTRIES_BUDGET / Math.max(1, numItems))));
+  if (k >= 200) return params;
+  const itemItem = (params.itemItem ?? {}) as Record<string, unknown>;
+  return { itemKnnNeighbours: Math.floor(k / 2), ...params, itemItem: { neighbours: k, ...itemItem } };
+}
+
 export async function runTrainJob(job: TrainJob, progress: Progress = () => {}): Promise<TrainResult> {
   const stageMs: Record<string, number> = {};
   const timed = async <T>(stage: string, run: () => T | Promise<T>): Promise<T> => {
@@ -64,7 +77,7 @@ export async function runTrainJob(job: TrainJob, progress: Progress = () => {}):
   if (job.kind === 'ITEMS') {
     const split = await timed('split', () => fixedItemSplit(s));
     const data = itemTrainingData(s, split.heldOut);
-    const { model } = await timed('train', () => trainItemModel(data, job.params as never));
+    const { model } = await timed('train', () => trainItemModel(data, withNeighbourBudget(job.params, s.itemIds.length) as never));
     const artifact = await timed('serialize', () =>
       packArtifact({ kind: 'ITEMS', userIds: s.userIds, itemIds: s.itemIds, model: serializeItemModel(model) }),
     );
