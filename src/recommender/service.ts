@@ -125,15 +125,15 @@ export class RecommenderService {
     const prisma = this.deps.db.prisma;
     const state = await loadUserState(prisma, request.userId);
     const filtered = Boolean(request.category || request.tags?.length);
-    const ranked = model.recommend(state, request.limit * OVERFETCH * (filtered ? 4 : 1) + 20);
+    const ranked = model.rank(state, request.limit * OVERFETCH * (filtered ? 4 : 1) + 20, request.limit + 10);
     // One query applies what the model cannot know: moderation, blocks, filters, deletions.
     const allowed = await this.allowedItems(
       ranked.map((r) => r.itemId),
       state.blocked,
       request,
     );
-    const kept = ranked.filter((r) => allowed.has(r.itemId));
-    if (this.models.latestItemId <= model.maxItemId) return kept.slice(0, request.limit);
+    const kept = model.explain(state, ranked.filter((r) => allowed.has(r.itemId)).slice(0, request.limit));
+    if (this.models.latestItemId <= model.maxItemId) return kept;
     const fresh = await freshItems(prisma, {
       newerThanId: model.maxItemId,
       historyItemIds: state.history.map((h) => h.itemId),

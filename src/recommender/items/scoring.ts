@@ -12,14 +12,16 @@ import { usersWithItem } from './social';
 export interface Recommendation {
   item: number;
   score: number;
-  /** Each source's share of the score (see ranker.sourceContributions); without a ranker, the raw evidence. */
-  sources: Record<SourceName, number>;
+  /** Each source's share of the score (see ranker.sourceContributions); without a ranker, the raw evidence. Absent beyond `sourcesFor`. */
+  sources?: Record<SourceName, number>;
 }
 
 export interface RecommendOptions {
   count: number;
   /** Items never to return (e.g. already shown); history and hidden items are always excluded. */
   exclude?: ArrayLike<number>;
+  /** Source contributions cost a ranker pass per source: computed for the best `sourcesFor` only (default all). */
+  sourcesFor?: number;
 }
 
 /** Best first. Never throws for unknown item or user indices: they are ignored. */
@@ -33,10 +35,16 @@ export function recommendItems(model: ItemModel, history: UserHistory, options: 
       : fallbackScore(set.features, c * NUM_FEATURES);
   }
   const order = Array.from({ length: count }, (_, c) => c).sort((a, b) => scores[b] - scores[a] || set.items[a] - set.items[b]);
-  return order.slice(0, options.count).map((c) => ({
+  const sourcesFor = options.sourcesFor ?? options.count;
+  return order.slice(0, options.count).map((c, rank) => ({
     item: set.items[c],
     score: scores[c],
-    sources: model.ranker ? sourceContributions(model.ranker, set.features, c * NUM_FEATURES) : rawEvidence(set.features, c * NUM_FEATURES),
+    sources:
+      rank >= sourcesFor
+        ? undefined
+        : model.ranker
+          ? sourceContributions(model.ranker, set.features, c * NUM_FEATURES)
+          : rawEvidence(set.features, c * NUM_FEATURES),
   }));
 }
 

@@ -24,6 +24,14 @@ export interface ItemRequestState {
   excludeItemIds: number[];
 }
 
+export interface RankedItem {
+  itemId: number;
+  score: number;
+  /** The model's index of the item. */
+  index: number;
+  sources?: Record<SourceName, number>;
+}
+
 export interface ScoredItem {
   itemId: number;
   score: number;
@@ -82,17 +90,19 @@ export class LoadedItemModel {
     };
   }
 
-  /** Best first, with reasons; unknown ids in the state are ignored. */
-  recommend(state: ItemRequestState, count: number, explain = true): ScoredItem[] {
-    const history = this.historyOf(state);
-    const ranked = recommendItems(this.model, history, { count, exclude: this.toItems(state.excludeItemIds) });
-    if (!explain) return ranked.map((r) => ({ itemId: this.itemIds[r.item], score: r.score, reasons: [] }));
-    const explanations = explainItems(this.model, history, ranked);
-    return ranked.map((r, i) => ({
-      itemId: this.itemIds[r.item],
-      score: r.score,
-      reasons: this.reasons(explanations[i].reasons, r.sources),
-    }));
+  /**
+   * Best first, without reasons (cheap); `sourcesFor` top items keep what explain() needs.
+   * Unknown ids in the state are ignored.
+   */
+  rank(state: ItemRequestState, count: number, sourcesFor = 0): RankedItem[] {
+    const ranked = recommendItems(this.model, this.historyOf(state), { count, exclude: this.toItems(state.excludeItemIds), sourcesFor });
+    return ranked.map((r) => ({ itemId: this.itemIds[r.item], score: r.score, index: r.item, sources: r.sources }));
+  }
+
+  /** Reasons for items from rank() with the same state: the final page only, since it costs. */
+  explain(state: ItemRequestState, ranked: RankedItem[]): ScoredItem[] {
+    const explanations = explainItems(this.model, this.historyOf(state), ranked.map((r) => ({ item: r.index, sources: r.sources })));
+    return ranked.map((r, i) => ({ itemId: r.itemId, score: r.score, reasons: this.reasons(explanations[i].reasons, r.sources) }));
   }
 
   /**
@@ -100,7 +110,7 @@ export class LoadedItemModel {
    * contributions, normalised over the reasons given (equal shares when none is positive).
    * An item the model ranked with no specific evidence is explained as POPULAR.
    */
-  private reasons(reasons: Reason[], sources: Record<SourceName, number>): ItemReason[] {
+  private reasons(reasons: Reason[], sources: Record<SourceName, number> | undefined): ItemReason[] {
     const mapped = reasons.map((reason): [SourceName, ItemReason] => {
       switch (reason.kind) {
         case 'SIMILAR_TO_ITEM':
@@ -118,11 +128,9 @@ export class LoadedItemModel {
       }
     });
     if (mapped.length === 0) return [{ kind: 'POPULAR', itemId: null, userIds: [], weight: 1 }];
-    const total = mapped.reduce((sum, [source]) => sum + Math.max(0, sources[source]), 0);
-    return mapped.map(([source, reason]) => ({
-      ...reason,
-      weight: total > 0 ? Math.max(0, sources[source]) / total : 1 / mapped.length,
-    }));
+    const share = (source: SourceName) => (sources ? Math.max(0, sources[source]) : 0);
+    const total = mapped.reduce((sum, [source]) => sum + share(source), 0);
+    return mapped.map(([source, reason]) => ({ ...reason, weight: total > 0 ? share(source) / total : 1 / mapped.length }));
   }
 
   /** Items most similar to one item (its neighbour list). */

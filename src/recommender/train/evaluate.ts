@@ -59,7 +59,7 @@ export function evaluateItemModel(model: LoadedItemModel, snapshot: Snapshot, sp
   for (const u of users) {
     const state = states.get(u)!;
     state.followeeIds = [...(followees.get(u) ?? [])].map((v) => snapshot.userIds[v]);
-    const ranked = model.recommend(state, 20, false).map((r) => itemIndex.get(r.itemId) ?? -1);
+    const ranked = model.rank(state, 20).map((r) => itemIndex.get(r.itemId) ?? -1);
     accumulator.add(ranked, split.byUser.get(u)!);
   }
   const result = accumulator.result();
