@@ -30,6 +30,8 @@ export interface Config {
   modelPollMs: number;
   /** How long a trending list is reused (0: computed per request). */
   trendingCacheMs: number;
+  /** How long a user's recommendation list is reused unless this process sees them act (0: never). */
+  recommendationCacheMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -86,5 +88,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keepModelVersions: int(env, 'KEEP_MODEL_VERSIONS', 5, 1),
     modelPollMs: int(env, 'MODEL_POLL_MS', 5000, 100),
     trendingCacheMs: int(env, 'TRENDING_CACHE_MS', 60000),
+    recommendationCacheMs: int(env, 'RECOMMENDATION_CACHE_MS', 10000),
   };
 }

@@ -81,12 +81,15 @@ const OVERFETCH = 3;
 export class RecommenderService {
   private readonly models: ActiveModels;
   private readonly trendingCache: LRUCache<string, Promise<TrendingItem[]>> | null;
+  private readonly userLists: LRUCache<number, Map<string, { source: Source; items: RecommendedItem[]; limit: number }>> | null;
   private hooks: RetrainHooks | null = null;
 
   constructor(private readonly deps: RecommenderDeps) {
     this.models = new ActiveModels(deps.db, deps.logger);
     const ttl = deps.config.trendingCacheMs;
     this.trendingCache = ttl > 0 ? new LRUCache({ max: 200, ttl }) : null;
+    const listTtl = deps.config.recommendationCacheMs;
+    this.userLists = listTtl > 0 ? new LRUCache({ max: 20_000, ttl: listTtl }) : null;
   }
 
   /** Loads the active versions and keeps following promotions made by any process. */
@@ -111,14 +114,36 @@ export class RecommenderService {
   async recommendItems(request: ItemRequest): Promise<{ source: Source; recommendationId: string; items: RecommendedItem[] }> {
     const recommendationId = randomUUID();
     const serving = this.models.items;
+    // Lists are cached per user for a few seconds (dropped at once when this process records
+    // the user's behaviour), keyed by the serving version and the filter.
+    const version = serving.phase === 'ready' ? serving.version.id : 0;
+    const key = `${version}|${request.category ?? ''}|${(request.tags ?? []).join(',')}|${request.excludeSeen}`;
+    const cached = this.userLists?.get(request.userId)?.get(key);
+    if (cached && cached.limit >= request.limit) {
+      return { source: cached.source, recommendationId, items: cached.items.slice(0, request.limit) };
+    }
+    // Round up so the next page of the same list is served from the same entry.
+    const limit = Math.ceil(request.limit / 50) * 50;
+    let result: { source: Source; items: RecommendedItem[] } | null = null;
     if (serving.phase === 'ready') {
       try {
-        return { source: 'MODEL', recommendationId, items: await this.modelItems(serving.model, request) };
+        result = { source: 'MODEL', items: await this.modelItems(serving.model, { ...request, limit }) };
       } catch (error) {
         this.deps.logger.error({ err: error, userId: request.userId }, 'item model failed; serving fallback');
       }
     }
-    return { source: 'FALLBACK', recommendationId, items: await this.fallbackItems(request) };
+    result ??= { source: 'FALLBACK', items: await this.fallbackItems({ ...request, limit }) };
+    if (this.userLists) {
+      const lists = this.userLists.get(request.userId) ?? new Map();
+      lists.set(key, { ...result, limit });
+      this.userLists.set(request.userId, lists);
+    }
+    return { source: result.source, recommendationId, items: result.items.slice(0, request.limit) };
+  }
+
+  /** The user's behaviour or relations changed: their next list is computed afresh. */
+  forgetUser(...userIds: number[]): void {
+    for (const userId of userIds) this.userLists?.delete(userId);
   }
 
   private async modelItems(model: LoadedItemModel, request: ItemRequest): Promise<RecommendedItem[]> {

@@ -72,6 +72,7 @@ export const interactionResolvers: Resolvers = {
       const checked = await validate(ctx, input, ['input']);
       if ('errors' in checked) return { interaction: null, userErrors: checked.errors };
       const interaction = await ctx.prisma.interaction.create({ data: checked.ok });
+      ctx.recommender.forgetUser(checked.ok.userId);
       return { interaction, userErrors: [] };
     },
     recordInteractions: async (_, { input }, ctx) => {
@@ -90,6 +91,7 @@ export const interactionResolvers: Resolvers = {
       const rows = checked.map((result) => (result as { ok: ValidInteraction }).ok);
       // One statement: all rows are written or none are.
       const interactions = await ctx.prisma.interaction.createManyAndReturn({ data: rows });
+      ctx.recommender.forgetUser(...new Set(rows.map((row) => row.userId)));
       return { interactions, userErrors: [] };
     },
   },

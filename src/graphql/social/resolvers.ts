@@ -54,6 +54,7 @@ export const socialResolvers: Resolvers = {
         update: {},
       });
       ctx.loaders.viewerFollows.clear(targetId);
+      ctx.recommender.forgetUser(viewerId);
       return { user: target, viewer, userErrors: [] };
     },
     unfollow: async (_, args, ctx) => {
@@ -61,6 +62,7 @@ export const socialResolvers: Resolvers = {
       const targetId = fromGlobalId(args.userId, 'User', 'userId');
       await ctx.prisma.follow.deleteMany({ where: { followerId: viewerId, followeeId: targetId } });
       ctx.loaders.viewerFollows.clear(targetId);
+      ctx.recommender.forgetUser(viewerId, targetId);
       const target = await visibleUser(ctx, await loadOrNull(ctx.loaders.user, targetId));
       return {
         user: target,
@@ -78,6 +80,7 @@ export const socialResolvers: Resolvers = {
       const target = await loadOrNull(ctx.loaders.user, targetId);
       if (!target || target.erasedAt) return { user: null, viewer, userErrors: [userError('NOT_FOUND', 'No such user', ['userId'])] };
       await blockUser(ctx.prisma, viewerId, targetId);
+      ctx.recommender.forgetUser(viewerId, targetId);
       // The blocked user is still returned to the blocker, so the client can show "Unblock".
       ctx.loaders.viewerBlocks.clear(targetId);
       return { user: target, viewer, userErrors: [] };
@@ -87,6 +90,7 @@ export const socialResolvers: Resolvers = {
       const targetId = fromGlobalId(args.userId, 'User', 'userId');
       await ctx.prisma.block.deleteMany({ where: { blockerId: viewerId, blockedId: targetId } });
       ctx.loaders.viewerBlocks.clear(targetId);
+      ctx.recommender.forgetUser(viewerId, targetId);
       const target = await loadOrNull(ctx.loaders.user, targetId);
       return {
         user: target && !target.erasedAt ? target : null,
