@@ -51,6 +51,8 @@ export interface LoadResult {
   firstGraphqlError: string | null;
   /** Sampled responses whose list was empty. */
   emptyLists: number;
+  /** Seconds the server needed after the run to finish what the run left behind (set by the caller). */
+  drainSeconds: number;
 }
 
 export async function runLoad(scenario: Scenario, options: LoadOptions): Promise<LoadResult> {
@@ -99,5 +101,6 @@ export async function runLoad(scenario: Scenario, options: LoadOptions): Promise
     errors: result.errors,
     non2xx: result.non2xx,
     ...check,
+    drainSeconds: 0,
   };
 }

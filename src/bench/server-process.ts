@@ -14,10 +14,17 @@ export interface ServerUnderTest {
   pid: number;
   baseUrl: string;
   memory(): ServerMemory;
+  /**
+   * Seconds until /readyz (one database round trip) answers within a moment again: requests
+   * a load run abandoned keep the server and its pool busy, and must not spill into the next run.
+   */
+  drain(): Promise<number>;
   stop(): Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 120_000;
+const DRAINED_WHEN_READYZ_MS = 500;
+const DRAIN_TIMEOUT_MS = 300_000;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -51,6 +58,17 @@ async function waitUntilReady(baseUrl: string, child: ChildProcess): Promise<voi
   throw new Error(`server not ready after ${READY_TIMEOUT_MS / 1000} s`);
 }
 
+async function drain(baseUrl: string): Promise<number> {
+  const started = performance.now();
+  while (performance.now() - started < DRAIN_TIMEOUT_MS) {
+    const probe = performance.now();
+    const response = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(DRAIN_TIMEOUT_MS) }).catch(() => null);
+    if (response?.ok && performance.now() - probe < DRAINED_WHEN_READYZ_MS) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return (performance.now() - started) / 1000;
+}
+
 export async function startServerProcess(env: NodeJS.ProcessEnv): Promise<ServerUnderTest> {
   const port = await freePort();
   const child = spawnTsEntry('src/server.ts', [], {
@@ -59,6 +77,8 @@ export async function startServerProcess(env: NodeJS.ProcessEnv): Promise<Server
     TRAIN_ON_START: 'false',
     SEED_DEMO: 'false',
     LOG_LEVEL: 'warn',
+    // The load comes from one admin token: a per-client budget would measure the limiter.
+    RATE_LIMIT_PER_MINUTE: '0',
   });
   echoLines(child.stdout, '  server | ');
   echoLines(child.stderr, '  server | ', console.error);
@@ -74,5 +94,5 @@ export async function startServerProcess(env: NodeJS.ProcessEnv): Promise<Server
     await stop();
     throw error;
   }
-  return { pid: child.pid as number, baseUrl, memory: () => readMemory(child.pid as number), stop };
+  return { pid: child.pid as number, baseUrl, memory: () => readMemory(child.pid as number), drain: () => drain(baseUrl), stop };
 }

@@ -15,7 +15,7 @@ import { DATASET_NAMES, type DatasetName } from '../datasets/types';
 import { itemsStatus, recommendationSources, triggerItemsRetrain, type KindStatus } from '../bench/admin';
 import { runLoad, type LoadOptions, type LoadResult } from '../bench/load';
 import { dataSizes, databaseUrl, ensureDatabase, importDatasetInto, sampleIds, trainAll } from '../bench/prepare';
-import { describeMachine, judgeTargets, textTable, trivialOf, updateBenchmarksDoc, type BenchResult } from '../bench/report';
+import { describeCommit, describeMachine, judgeTargets, textTable, trivialOf, updateBenchmarksDoc, type BenchResult } from '../bench/report';
 import { buildScenarios, type Scenario } from '../bench/scenarios';
 import { startServerProcess, type ServerUnderTest } from '../bench/server-process';
 import { projectRoot } from '../paths';
@@ -61,10 +61,17 @@ function parseArguments() {
   };
 }
 
-async function measure(scenario: Scenario, options: LoadOptions, warmupSeconds: number): Promise<LoadResult> {
-  if (warmupSeconds > 0) await runLoad(scenario, { ...options, durationSeconds: warmupSeconds });
+async function measure(server: ServerUnderTest, scenario: Scenario, options: LoadOptions, warmupSeconds: number): Promise<LoadResult> {
+  if (warmupSeconds > 0) {
+    await runLoad(scenario, { ...options, durationSeconds: warmupSeconds });
+    await server.drain();
+  }
   const result = await runLoad(scenario, options);
-  console.log(`  ${scenario.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
+  result.drainSeconds = await server.drain();
+  console.log(
+    `  ${scenario.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ` +
+      `${result.errors} errors, drained in ${result.drainSeconds.toFixed(1)} s`,
+  );
   return result;
 }
 
@@ -77,7 +84,7 @@ async function measureDuringRetrain(server: ServerUnderTest, scenarios: Scenario
   for (const name of ['recommendedItems', 'trivial']) {
     const scenario = scenarios.find((s) => s.name === name);
     if (!scenario) continue;
-    load.push(await measure(scenario, options, 0));
+    load.push(await measure(server, scenario, options, 0));
     stillRunningAtEnd[name] = (await itemsStatus(server.baseUrl, options.token)).state === 'TRAINING';
     console.log(`  retrain ${stillRunningAtEnd[name] ? 'still running' : 'already finished'} at the end of ${name}`);
   }
@@ -115,8 +122,9 @@ async function main(): Promise<void> {
     const sources = await recommendationSources(server.baseUrl, token, ids.users.slice(0, SOURCE_CHECK_USERS));
     console.log(`server pid ${server.pid} at ${server.baseUrl}; ${ids.users.length} users, ${ids.items.length} items sampled`);
     const machine = describeMachine();
+    const commit = describeCommit();
     const load: LoadResult[] = [];
-    for (const scenario of scenarios) load.push(await measure(scenario, options, args.warmup));
+    for (const scenario of scenarios) load.push(await measure(server, scenario, options, args.warmup));
     const afterLoad = server.memory();
     const duringRetrain = args.skipRetrain
       ? null
@@ -129,6 +137,7 @@ async function main(): Promise<void> {
       database: args.database,
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
       date: new Date().toISOString(),
+      commit,
       machine,
       connections: args.connections,
       durationSeconds: args.duration,
