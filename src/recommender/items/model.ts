@@ -47,6 +47,7 @@ export interface ItemModelConfig {
     rowsPerEpoch: number;
     l2: number;
     patience: number;
+    minEpochs: number;
     /** Users sampled for ranker examples (bounds memory and time on large data). */
     maxUsers: number;
   };
@@ -62,7 +63,7 @@ export const DEFAULT_CONFIG: ItemModelConfig = {
   itemKnnNeighbours: 100,
   userNeighbours: 100,
   candidates: { itemItem: 150, itemKnn: 20, userKnn: 30, social: 30, popular: 30, trending: 10, content: 20, fresh: 10 },
-  ranker: { enabled: true, hidden: 32, epochs: 30, learningRate: 0.01, batchRows: 4096, rowsPerEpoch: 30_000, l2: 1e-5, patience: 8, maxUsers: 6000 },
+  ranker: { enabled: true, hidden: 32, epochs: 30, learningRate: 0.01, batchRows: 4096, rowsPerEpoch: 20_000, l2: 1e-5, patience: 8, minEpochs: 12, maxUsers: 6000 },
   trendingHalfLifeDays: 14,
   freshDays: 7,
   validation: 'random',

@@ -29,8 +29,9 @@ export interface RankerTrainConfig {
   /** Rows per epoch (all positives plus sampled negatives). */
   rowsPerEpoch: number;
   l2: number;
-  /** Stop after this many epochs without a better stopping-set recall. */
+  /** Stop after this many epochs without a better stopping-set quality, but never before minEpochs (early epochs dip). */
   patience: number;
+  minEpochs: number;
   seed: number;
 }
 
@@ -119,7 +120,7 @@ export async function trainRanker(
       bestPerUser = perUser;
       bestQuality = quality;
       bestEpoch = epoch;
-    } else if (epoch - bestEpoch >= config.patience) {
+    } else if (epoch >= config.minEpochs && epoch - bestEpoch >= config.patience) {
       break;
     }
   }
