@@ -48,6 +48,7 @@ export interface ItemModelConfig {
     l2: number;
     patience: number;
     minEpochs: number;
+    evaluateEvery: number;
     /** Users sampled for ranker examples (bounds memory and time on large data). */
     maxUsers: number;
   };
@@ -63,7 +64,7 @@ export const DEFAULT_CONFIG: ItemModelConfig = {
   itemKnnNeighbours: 100,
   userNeighbours: 100,
   candidates: { itemItem: 150, itemKnn: 20, userKnn: 30, social: 30, popular: 30, trending: 10, content: 20, fresh: 10 },
-  ranker: { enabled: true, hidden: 32, epochs: 30, learningRate: 0.01, batchRows: 4096, rowsPerEpoch: 20_000, l2: 1e-5, patience: 8, minEpochs: 12, maxUsers: 6000 },
+  ranker: { enabled: true, hidden: 32, epochs: 36, learningRate: 0.01, batchRows: 4096, rowsPerEpoch: 20_000, l2: 1e-5, patience: 8, minEpochs: 20, evaluateEvery: 2, maxUsers: 6000 },
   trendingHalfLifeDays: 14,
   freshDays: 7,
   validation: 'random',

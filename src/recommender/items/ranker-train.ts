@@ -32,6 +32,7 @@ export interface RankerTrainConfig {
   /** Stop after this many epochs without a better stopping-set quality, but never before minEpochs (early epochs dip). */
   patience: number;
   minEpochs: number;
+  evaluateEvery: number;
   seed: number;
 }
 
@@ -40,7 +41,7 @@ export interface RankerTrainResult {
   backend: string;
   /** The epoch whose weights are returned; 0 = the item-item order (training did not help). */
   bestEpoch: number;
-  /** Stopping-set quality per epoch (see stoppingQuality); epoch 0 = the item-item order. */
+  /** Stopping-set quality per evaluated epoch (see stoppingQuality); the first is the item-item order. */
   qualityByEpoch: number[];
   /** Paired t statistic of the best epoch against epoch 0 on the stopping users. */
   improvementT: number;
@@ -110,6 +111,8 @@ export async function trainRanker(
       lossRows += batch.rows;
       loss.dispose();
     }
+    // Scoring the stopping users costs about as much as an epoch: do it every evaluateEvery epochs.
+    if (epoch % config.evaluateEvery !== 0 && epoch !== config.epochs) continue;
     const current = snapshot();
     const perUser = stoppingQuality(stopping, current);
     const quality = mean(perUser);
