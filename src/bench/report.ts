@@ -37,6 +37,8 @@ export interface BenchResult {
   /** Null with --skip-train. */
   training: TrainingMeasurement | null;
   recommendationSources: Record<string, number>;
+  /** How many users and items the request bodies rotate over. */
+  distinctIds: { users: number; items: number };
   load: LoadResult[];
   duringRetrain: {
     /** Per measured scenario: was the run still going when its measurement ended? */
@@ -171,7 +173,7 @@ export function markdownSection(result: BenchResult): string {
       : 'Training: skipped (--skip-train).',
     `Recommendation source on a sample of users: ${Object.entries(result.recommendationSources).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
     '',
-    `${result.connections} connections, ${result.durationSeconds} s per scenario:`,
+    `${result.connections} connections, ${result.durationSeconds} s per scenario, requests rotating over ${result.distinctIds.users} users and ${result.distinctIds.items} items:`,
     '',
     markdownTable(loadRows(result.load, trivialOf(result.load))),
     '',
