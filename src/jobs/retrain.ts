@@ -12,6 +12,7 @@ import type { Logger } from '../logger';
 import type { ModelKind } from '../recommender/artifact';
 import { activateVersion, activeVersionSummary, pruneVersions, readArtifact, writeArtifact } from '../recommender/registry';
 import { currentWatermark, sameWatermark, takeSnapshot, type Watermark } from '../recommender/snapshot';
+import { untrainable } from '../recommender/train/data';
 import { isNotWorse } from '../recommender/train/evaluate';
 import type { Progress, TrainJob, TrainResult } from '../recommender/train/pipeline';
 import { trainInWorker } from '../recommender/train/spawn';
@@ -114,6 +115,11 @@ async function execute(deps: RetrainDeps, run: TrainingRun): Promise<TrainingRun
     const started = Date.now();
     deps.progress?.('snapshot');
     const snapshot = await takeSnapshot(db);
+    const cannot = untrainable(kind, snapshot);
+    if (cannot) {
+      log.info({ reason: cannot }, 'nothing to train on: skipped');
+      return await finish({ state: 'SUCCEEDED', outcome: 'SKIPPED', error: cannot });
+    }
     const activeArtifact = active ? await readArtifact(db, active.id) : null;
     const params = deps.params ?? {};
     const train = deps.train ?? trainInWorker;

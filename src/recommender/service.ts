@@ -148,7 +148,7 @@ export class RecommenderService {
 
   private async modelItems(model: LoadedItemModel, request: ItemRequest): Promise<RecommendedItem[]> {
     const prisma = this.deps.db.prisma;
-    const state = await loadUserState(prisma, request.userId);
+    const state = await loadUserState(this.deps.db, request.userId);
     const filtered = Boolean(request.category || request.tags?.length);
     const ranked = model.rank(state, request.limit * OVERFETCH * (filtered ? 4 : 1) + 20, request.limit + 10);
     // One query applies what the model cannot know: moderation, blocks, filters, deletions.
@@ -171,22 +171,24 @@ export class RecommenderService {
   }
 
   private async allowedItems(ids: number[], blocked: Set<number>, request: ItemRequest): Promise<Set<number>> {
-    const rows = await this.deps.db.prisma.item.findMany({
-      where: {
-        id: { in: ids },
-        hidden: false,
-        OR: [{ authorId: null }, { authorId: { notIn: [...blocked] } }],
-        ...(request.category ? { category: request.category } : {}),
-        ...(request.tags?.length ? { tags: { hasEvery: request.tags } } : {}),
-      },
-      select: { id: true },
-    });
-    return new Set(rows.map((row) => row.id));
+    const params: unknown[] = [ids, [...blocked]];
+    let where = `id = ANY($1::int[]) AND NOT hidden AND ("authorId" IS NULL OR NOT ("authorId" = ANY($2::int[])))`;
+    if (request.category) {
+      params.push(request.category);
+      where += ` AND category = $${params.length}`;
+    }
+    if (request.tags?.length) {
+      params.push(request.tags);
+      where += ` AND tags @> $${params.length}::text[]`;
+    }
+    const rows = await this.deps.db.query<{ id: number }>(`SELECT id FROM "Item" WHERE ${where}`, params);
+    return new Set(rows.map((row) => Number(row.id)));
   }
+
 
   async suggestFriends(userId: number, limit: number): Promise<{ source: Source; suggestions: FriendSuggestion[] }> {
     const prisma = this.deps.db.prisma;
-    const [blocked, following] = await Promise.all([blockedWith(prisma, userId), this.followingOf(userId)]);
+    const [blocked, following] = await Promise.all([blockedWith(this.deps.db, userId), this.followingOf(userId)]);
     const exclude = new Set([...blocked, ...following]);
     const serving = this.models.friends;
     let source: Source = 'FALLBACK';
@@ -210,14 +212,15 @@ export class RecommenderService {
 
   async similarItems(itemId: number, limit: number): Promise<ScoredId[]> {
     const serving = this.models.items;
-    if (serving.phase === 'ready' && serving.model.knowsItem(itemId)) return serving.model.similarItems(itemId, limit);
-    return coEngagedItems(this.deps.db.prisma, itemId, limit);
+    const fromModel = serving.phase === 'ready' ? serving.model.similarItems(itemId, limit) : [];
+    // Items the model knows too little about have no neighbours: co-engagement still may.
+    return fromModel.length ? fromModel : coEngagedItems(this.deps.db.prisma, itemId, limit);
   }
 
   async similarUsers(userId: number, limit: number): Promise<ScoredId[]> {
     const prisma = this.deps.db.prisma;
     const serving = this.models.items;
-    const state = await loadUserState(prisma, userId);
+    const state = await loadUserState(this.deps.db, userId);
     if (serving.phase === 'ready') {
       return serving.model.similarUsers(state, limit + state.blocked.size).filter((row) => !state.blocked.has(row.id)).slice(0, limit);
     }
@@ -292,7 +295,7 @@ export class RecommenderService {
 
   private async fallbackItems(request: ItemRequest): Promise<RecommendedItem[]> {
     const prisma = this.deps.db.prisma;
-    const state = await loadUserState(prisma, request.userId);
+    const state = await loadUserState(this.deps.db, request.userId);
     const seen = new Set(request.excludeSeen ? [...state.history.map((h) => h.itemId), ...state.hiddenItemIds] : state.hiddenItemIds);
     const want = request.limit + seen.size + 20;
     let ranked = await this.trending('ALL', request.category ?? null, want, state.blocked);

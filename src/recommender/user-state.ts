@@ -1,30 +1,39 @@
 /**
  * What the recommender needs to know about one user at request time, read fresh from the
- * database so a just-recorded interaction counts at once (no retraining, no cache).
+ * database so a just-recorded interaction counts at once (no retraining). Raw SQL through the
+ * driver: this runs on every recommendation request and Prisma's per-query overhead is
+ * several times the queries' own cost here.
  */
-import type { PrismaClient } from '../generated/prisma/client';
+import type { SqlSession } from '../db/client';
 import { DEFAULT_TYPE_WEIGHTS } from './fallbacks';
 import type { ItemRequestState } from './serving/items';
 
 /** Recent history is what a user's taste is made of; older entries add little and cost time. */
 const HISTORY_LIMIT = 500;
 
-export async function blockedWith(prisma: PrismaClient, userId: number): Promise<Set<number>> {
-  const rows = await prisma.block.findMany({ where: { OR: [{ blockerId: userId }, { blockedId: userId }] } });
-  return new Set(rows.map((row) => (row.blockerId === userId ? row.blockedId : row.blockerId)));
+export async function blockedWith(db: SqlSession, userId: number): Promise<Set<number>> {
+  const rows = await db.query<{ other: number }>(
+    `SELECT CASE WHEN "blockerId" = $1 THEN "blockedId" ELSE "blockerId" END AS other
+     FROM "Block" WHERE "blockerId" = $1 OR "blockedId" = $1`,
+    [userId],
+  );
+  return new Set(rows.map((row) => Number(row.other)));
 }
 
-export async function loadUserState(prisma: PrismaClient, userId: number): Promise<ItemRequestState & { blocked: Set<number> }> {
-  const [interactions, following, followers, blocked] = await Promise.all([
-    prisma.interaction.findMany({
-      where: { userId },
-      orderBy: { createdAt: 'desc' },
-      take: HISTORY_LIMIT,
-      select: { itemId: true, type: true },
-    }),
-    prisma.follow.findMany({ where: { followerId: userId }, select: { followeeId: true, followee: { select: { isPrivate: true } } } }),
-    prisma.follow.findMany({ where: { followeeId: userId }, select: { followerId: true } }),
-    blockedWith(prisma, userId),
+export async function loadUserState(db: SqlSession, userId: number): Promise<ItemRequestState & { blocked: Set<number> }> {
+  const [interactions, following, blocked] = await Promise.all([
+    db.query<{ itemId: number; type: string }>(
+      `SELECT "itemId", type::text AS type FROM "Interaction" WHERE "userId" = $1 ORDER BY "createdAt" DESC LIMIT ${HISTORY_LIMIT}`,
+      [userId],
+    ),
+    // Each followee, whether their account is private, and whether they follow back (friends).
+    db.query<{ id: number; private: boolean; mutual: boolean }>(
+      `SELECT f."followeeId" AS id, u."isPrivate" AS private,
+              EXISTS (SELECT 1 FROM "Follow" b WHERE b."followerId" = f."followeeId" AND b."followeeId" = $1) AS mutual
+       FROM "Follow" f JOIN "User" u ON u.id = f."followeeId" WHERE f."followerId" = $1`,
+      [userId],
+    ),
+    blockedWith(db, userId),
   ]);
   const weights = new Map<number, number>();
   const hidden = new Set<number>();
@@ -32,19 +41,14 @@ export async function loadUserState(prisma: PrismaClient, userId: number): Promi
     if (row.type === 'HIDE') hidden.add(row.itemId);
     else weights.set(row.itemId, (weights.get(row.itemId) ?? 0) + (DEFAULT_TYPE_WEIGHTS[row.type] ?? 1));
   }
-  const followsBack = new Set(followers.map((row) => row.followerId));
-  const friendIds = following.filter((row) => followsBack.has(row.followeeId)).map((row) => row.followeeId);
-  // A private account's activity may explain recommendations only to its friends.
-  const followeeIds = following
-    .filter((row) => !row.followee.isPrivate || followsBack.has(row.followeeId))
-    .map((row) => row.followeeId)
-    .filter((id) => !blocked.has(id));
+  const visible = following.filter((row) => !blocked.has(row.id));
   return {
     userId,
     history: [...weights].filter(([itemId]) => !hidden.has(itemId)).map(([itemId, weight]) => ({ itemId, weight })),
     hiddenItemIds: [...hidden],
-    followeeIds,
-    friendIds: friendIds.filter((id) => !blocked.has(id)),
+    // A private account's activity may explain recommendations only to its friends.
+    followeeIds: visible.filter((row) => !row.private || row.mutual).map((row) => row.id),
+    friendIds: visible.filter((row) => row.mutual).map((row) => row.id),
     excludeItemIds: [],
     blocked,
   };

@@ -41,6 +41,12 @@ function rankedConnection<T>(rows: T[], page: Page<number>) {
 }
 
 export const recommendationResolvers: Resolvers = {
+  // Resolved only when a client selects them: each costs loads.
+  RecommendationReason: {
+    users: (reason, _, ctx) => visibleUsers(ctx, reason.userIds, 3),
+    item: async (reason, _, ctx) => (reason.itemId ? visibleItem(ctx, await loadOrNull(ctx.loaders.item, reason.itemId)) : null),
+  },
+
   Query: {
     trendingItems: async (_, args, ctx) => {
       const page = offsetPage(ctx, args);
@@ -87,14 +93,7 @@ export const recommendationResolvers: Resolvers = {
             cursor: edge.cursor,
             node: edge.node.row.item,
             score: edge.node.row.score,
-            reasons: await Promise.all(
-              edge.node.row.reasons.map(async (reason) => ({
-                kind: reason.kind,
-                weight: reason.weight,
-                users: await visibleUsers(ctx, reason.userIds, 3),
-                item: reason.itemId ? await visibleItem(ctx, await loadOrNull(ctx.loaders.item, reason.itemId)) : null,
-              })),
-            ),
+            reasons: edge.node.row.reasons,
           })),
         ),
       };

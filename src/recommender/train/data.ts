@@ -83,3 +83,9 @@ export function fixedFriendSplit(s: Snapshot): FriendSplit {
   }
   return { dropped, byUser };
 }
+
+/** Why a kind cannot be trained on this snapshot, or null when it can. */
+export function untrainable(kind: 'ITEMS' | 'FRIENDS', s: Snapshot): string | null {
+  if (kind === 'ITEMS') return fixedItemSplit(s).byUser.size === 0 ? 'no user has 5 or more interactions to learn from' : null;
+  return fixedFriendSplit(s).byUser.size === 0 ? 'no friendships (mutual follows) to learn from' : null;
+}
