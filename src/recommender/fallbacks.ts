@@ -85,10 +85,10 @@ export async function newestItems(prisma: PrismaClient, limit: number, excludeAu
 
 /** Items most often engaged with by the same users, for similarItems without a model. */
 export async function coEngagedItems(prisma: PrismaClient, itemId: number, limit: number): Promise<ScoredId[]> {
-  // The item's latest 200 engagers are plenty of evidence and bound the work on popular items.
+  // The item's latest 50 engagers are enough evidence and bound the work on popular items.
   const rows = await prisma.$queryRawUnsafe<{ id: number; score: number }[]>(
     `WITH engaged AS (
-       SELECT DISTINCT "userId" FROM (SELECT "userId" FROM "Interaction" WHERE "itemId" = $1 AND type <> 'HIDE' ORDER BY id DESC LIMIT 200) recent)
+       SELECT DISTINCT "userId" FROM (SELECT "userId" FROM "Interaction" WHERE "itemId" = $1 AND type <> 'HIDE' ORDER BY id DESC LIMIT 50) recent)
      SELECT b."itemId" AS id, count(DISTINCT b."userId")::float8 AS score
      FROM engaged a JOIN "Interaction" b ON b."userId" = a."userId" AND b."itemId" <> $1
      JOIN "Item" i ON i.id = b."itemId"
