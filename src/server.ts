@@ -66,7 +66,7 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     app.httpServer.listen(config.port, resolve);
   }).catch(async (error: Error) => {
     scheduler.stop();
-    recommender.stop();
+    await recommender.stop();
     await Promise.allSettled(running);
     if (!options.db) await db.close();
     throw new Error(`Cannot listen on port ${config.port}: ${error.message}`);
@@ -84,7 +84,7 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     stop: () =>
       (stopping ??= (async () => {
         scheduler.stop();
-        recommender.stop();
+        await recommender.stop();
         await app.apollo.stop();
         // A run in progress finishes and records itself before the database closes.
         await Promise.allSettled(running);

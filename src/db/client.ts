@@ -52,6 +52,9 @@ function countingPrisma(adapter: PrismaPg | PrismaPGlite): { prisma: PrismaClien
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle connection the server closes (restart, failover) must not crash the process; the
+  // pool replaces it and the next query reports any real outage.
+  pool.on('error', () => {});
   const { prisma, queryCount } = countingPrisma(new PrismaPg(pool));
   return {
     kind: 'postgres',

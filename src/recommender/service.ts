@@ -98,8 +98,8 @@ export class RecommenderService {
     await this.models.start(this.deps.config.modelPollMs);
   }
 
-  stop(): void {
-    this.models.stop();
+  stop(): Promise<void> {
+    return this.models.stop();
   }
 
   hasModel(kind: ModelKind): boolean {

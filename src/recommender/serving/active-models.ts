@@ -46,9 +46,11 @@ export class ActiveModels {
     this.poller.unref();
   }
 
-  stop(): void {
+  /** Stops polling and waits for a sync in flight, so nothing touches the database afterwards. */
+  async stop(): Promise<void> {
     if (this.poller) clearInterval(this.poller);
     this.poller = null;
+    await this.syncing;
   }
 
   serving(kind: ModelKind): Serving<LoadedItemModel> | Serving<LoadedFriendModel> {
