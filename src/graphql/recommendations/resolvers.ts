@@ -16,8 +16,18 @@ const isOffset = (value: unknown): value is number => Number.isSafeInteger(value
 const MAX_MUTUAL_SHOWN = 3;
 
 async function visibleUsers(ctx: Context, ids: number[], max: number): Promise<User[]> {
+  return (await visibleUsersInOrder(ctx, ids)).filter((user): user is User => user !== null).slice(0, max);
+}
+
+/** Keeps rows whose user the viewer may see, in order, with the user attached. */
+async function withVisibleUser<T>(ctx: Context, rows: T[], idOf: (row: T) => number): Promise<(T & { user: User })[]> {
+  const users = await visibleUsersInOrder(ctx, rows.map(idOf));
+  return rows.flatMap((row, i) => (users[i] ? [{ ...row, user: users[i] as User }] : []));
+}
+
+async function visibleUsersInOrder(ctx: Context, ids: number[]): Promise<(User | null)[]> {
   const users = await Promise.all(ids.map(async (id) => visibleUser(ctx, await loadOrNull(ctx.loaders.user, id))));
-  return users.filter((user): user is User => user !== null && !user.erasedAt).slice(0, max);
+  return users.map((user) => (user && !user.erasedAt ? user : null));
 }
 
 /** Resolves scored ids to visible items, keeping rank order; drops what the viewer may not see. */
@@ -88,14 +98,12 @@ export const recommendationResolvers: Resolvers = {
         recommendationId,
         source: result.source,
         pageInfo: connection.pageInfo,
-        edges: await Promise.all(
-          connection.edges.map(async (edge) => ({
-            cursor: edge.cursor,
-            node: edge.node.row.item,
-            score: edge.node.row.score,
-            reasons: edge.node.row.reasons,
-          })),
-        ),
+        edges: connection.edges.map((edge) => ({
+          cursor: edge.cursor,
+          node: edge.node.row.item,
+          score: edge.node.row.score,
+          reasons: edge.node.row.reasons,
+        })),
       };
     },
     friendSuggestions: async (user, args, ctx) => {
@@ -103,9 +111,7 @@ export const recommendationResolvers: Resolvers = {
       const page = offsetPage(ctx, args);
       const start = page.after === null ? 0 : page.after + 1;
       const result = await ctx.recommender.suggestFriends(user.id, start + page.limit + 1);
-      const users = await Promise.all(result.suggestions.map((s) => visibleUsers(ctx, [s.userId], 1)));
-      const rows = result.suggestions.flatMap((s, i) => (users[i].length ? [{ ...s, user: users[i][0] }] : []));
-      const connection = rankedConnection(rows, page);
+      const connection = rankedConnection(await withVisibleUser(ctx, result.suggestions, (s) => s.userId), page);
       return {
         source: result.source,
         pageInfo: connection.pageInfo,
@@ -126,9 +132,7 @@ export const recommendationResolvers: Resolvers = {
       const page = offsetPage(ctx, args);
       const start = page.after === null ? 0 : page.after + 1;
       const rows = await ctx.recommender.similarUsers(user.id, start + page.limit + 1);
-      const users = await Promise.all(rows.map((row) => visibleUsers(ctx, [row.id], 1)));
-      const visible = rows.flatMap((row, i) => (users[i].length ? [{ ...row, user: users[i][0] }] : []));
-      const connection = rankedConnection(visible, page);
+      const connection = rankedConnection(await withVisibleUser(ctx, rows, (row) => row.id), page);
       return { ...connection, edges: connection.edges.map((e) => ({ cursor: e.cursor, node: e.node.row.user, score: e.node.row.score })) };
     },
   },
