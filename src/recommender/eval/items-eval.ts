@@ -135,8 +135,13 @@ export async function runItemsEvaluation(options: ItemsEvalOptions): Promise<Eva
     const request = { user: u, items: history(u), followees: circle.followees, friends: circle.friends };
     return recommendItems(model, request, { count: maxK }).map((r) => r.item);
   };
-  const note = `${report.itemItemKind} ${tuning.kind === 'ease' ? `lambda=${Math.round(tuned.lambda)}` : ''} + ranker (${report.backend}); tuning ${(tuneMs / 1000).toFixed(0)} s`;
-  rows.push(evaluate(`Ours (${model.itemItemKind} + sources + ranker)`, trainMs, ours, note.replace(/ +/g, ' ')));
+  const itemItem = tuning.kind === 'ease' ? `EASE lambda=${Math.round(tuned.lambda)}` : tuning.kind;
+  const ranker =
+    report.rankerBestEpoch > 0
+      ? `ranker epoch ${report.rankerBestEpoch}, t=${report.rankerImprovementT.toFixed(1)}`
+      : `ranker not used: gain not significant, t=${report.rankerImprovementT.toFixed(1)}`;
+  const note = `${itemItem}; ${ranker} (${report.backend}); tuning ${(tuneMs / 1000).toFixed(0)} s`;
+  rows.push(evaluate('Ours (item-item + sources + ranker)', trainMs, ours, note));
   return {
     dataset: options.dataset,
     task: 'items',
