@@ -13,6 +13,8 @@ export interface ItemKnnConfig {
   shrink: number;
   /** RP3beta: target popularity is divided out with this exponent. */
   beta: number;
+  /** Items with fewer users get no list and are never a neighbour (bounds the lists' size). */
+  minSupport?: number;
 }
 
 export function fitItemKnn(x: Interactions, numItems: number, config: ItemKnnConfig): NeighbourLists {
@@ -41,8 +43,9 @@ export function fitItemKnn(x: Interactions, numItems: number, config: ItemKnnCon
   const touched = new Int32Array(numItems);
   const selector = new TopKSelector(config.neighbours);
   const builder = new NeighbourListBuilder(numItems);
+  const minSupport = Math.max(1, config.minSupport ?? 1);
   for (let i = 0; i < numItems; i++) {
-    if (degree[i] === 0) continue;
+    if (degree[i] < minSupport) continue;
     let count = 0;
     let outSum = 0;
     for (let p = byItem.indptr[i]; p < byItem.indptr[i + 1]; p++) {
@@ -51,7 +54,7 @@ export function fitItemKnn(x: Interactions, numItems: number, config: ItemKnnCon
       outSum += byItem.values[p];
       for (let q = byUser.indptr[u]; q < byUser.indptr[u + 1]; q++) {
         const j = byUser.indices[q];
-        if (j === i) continue;
+        if (j === i || degree[j] < minSupport) continue;
         if (cooc[j] === 0) touched[count++] = j;
         cooc[j] += wi * byUser.values[q];
       }

@@ -61,7 +61,7 @@ export interface ItemModelConfig {
 
 export const DEFAULT_CONFIG: ItemModelConfig = {
   itemItem: { kind: 'auto', lambda: 200, dropout: 0, neighbours: 200, keepAllBelow: 2000, minSupport: 2, maxDenseDim: 3000, shrink: 10, beta: 0.5 },
-  itemKnnNeighbours: 100,
+  itemKnnNeighbours: 50,
   userNeighbours: 100,
   candidates: { itemItem: 150, itemKnn: 20, userKnn: 30, social: 30, popular: 30, trending: 10, content: 20, fresh: 10 },
   ranker: { enabled: true, hidden: 32, epochs: 36, learningRate: 0.01, batchRows: 4096, rowsPerEpoch: 20_000, l2: 1e-5, patience: 8, minEpochs: 20, evaluateEvery: 2, maxUsers: 6000 },
@@ -137,7 +137,7 @@ export function fitItemItem(x: Interactions, numItems: number, config: ItemModel
   const lists =
     kind === 'ease'
       ? fitEase(x, numItems, { ...ii, maxItems })
-      : fitItemKnn(x, numItems, { similarity: kind, neighbours: ii.neighbours, shrink: ii.shrink, beta: ii.beta });
+      : fitItemKnn(x, numItems, { similarity: kind, neighbours: ii.neighbours, shrink: ii.shrink, beta: ii.beta, minSupport: ii.minSupport });
   return { kind, lists };
 }
 
@@ -155,7 +155,13 @@ export function fitSources(data: ItemTrainingData, config: ItemModelConfig): Ite
     itemItem,
     itemKnn:
       config.itemKnnNeighbours > 0 && kind !== 'cosine'
-        ? fitItemKnn(x, data.numItems, { similarity: 'cosine', neighbours: config.itemKnnNeighbours, shrink: config.itemItem.shrink, beta: 0 })
+        ? fitItemKnn(x, data.numItems, {
+            similarity: 'cosine',
+            neighbours: config.itemKnnNeighbours,
+            shrink: config.itemItem.shrink,
+            beta: 0,
+            minSupport: config.itemItem.minSupport,
+          })
         : null,
     popularity,
     newest: newestItems(data.itemFeatures?.createdAt),

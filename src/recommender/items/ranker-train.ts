@@ -11,7 +11,7 @@ import type * as Tf from '@tensorflow/tfjs';
 import { seededRng, shuffle, type Rng } from '../eval/rng';
 import { loadTf } from '../tf-backend';
 import { F } from './features';
-import { rankerScore, type RankerWeights } from './ranker';
+import { scoreCandidates, type RankerWeights } from './ranker';
 
 export interface RankerExample {
   /** count x numFeatures. */
@@ -232,8 +232,9 @@ function sampleRows(pool: RowPool, target: number, rng: Rng): Int32Array {
 export function stoppingQuality(examples: RankerExample[], weights: RankerWeights): Float64Array {
   return Float64Array.from(examples, (e) => {
     const count = e.labels.length;
-    const scores = Array.from({ length: count }, (_, c) => rankerScore(weights, e.features, c * weights.numFeatures));
-    const order = scores.map((_, c) => c).sort((a, b) => scores[b] - scores[a] || a - b);
+    const scores = new Float64Array(count);
+    scoreCandidates(weights, e.features, count, scores);
+    const order = Array.from({ length: count }, (_, c) => c).sort((a, b) => scores[b] - scores[a] || a - b);
     const positives = e.labels.reduce((a, l) => a + l, 0);
     let total = 0;
     for (const k of [10, 20]) {

@@ -3,7 +3,7 @@
  * features, evaluated in plain TypeScript (no tensors, nothing to dispose, ~microseconds
  * per candidate). Its weights come from ranker-train.ts.
  */
-import { NUM_FEATURES, SOURCE_FEATURES, SOURCE_NAMES, type SourceName } from './features';
+import { SOURCE_FEATURES, SOURCE_NAMES, type SourceName } from './features';
 
 export interface RankerWeights {
   numFeatures: number;
@@ -19,39 +19,74 @@ export interface RankerWeights {
   linear: Float32Array;
 }
 
-/** Logit of one candidate; `row` is its raw feature vector at `offset`. */
-export function rankerScore(r: RankerWeights, row: ArrayLike<number>, offset = 0, override?: Float32Array): number {
-  const z = override ?? standardise(r, row, offset);
-  let out = r.b2;
-  for (let f = 0; f < r.numFeatures; f++) out += z[f] * r.linear[f];
-  for (let h = 0; h < r.hidden; h++) {
-    let a = r.b1[h];
-    for (let f = 0; f < r.numFeatures; f++) a += z[f] * r.w1[f * r.hidden + h];
-    if (a > 0) out += a * r.w2[h];
-  }
-  return out;
+/** Logit of one candidate; `row` holds its raw features from `offset`. */
+export function rankerScore(r: RankerWeights, row: Float32Array, offset = 0): number {
+  const z = buffers(r).z;
+  standardise(r, row, offset, z);
+  return forward(r, z);
 }
 
-const zBuffer = new Float32Array(NUM_FEATURES);
-
-function standardise(r: RankerWeights, row: ArrayLike<number>, offset: number): Float32Array {
-  const z = r.numFeatures === zBuffer.length ? zBuffer : new Float32Array(r.numFeatures);
-  for (let f = 0; f < r.numFeatures; f++) z[f] = (row[offset + f] - r.mean[f]) / r.std[f];
-  return z;
+/** Logits of `count` candidates (features row-major) into `out`. */
+export function scoreCandidates(r: RankerWeights, features: Float32Array, count: number, out: Float64Array): void {
+  const z = buffers(r).z;
+  for (let c = 0; c < count; c++) {
+    standardise(r, features, c * r.numFeatures, z);
+    out[c] = forward(r, z);
+  }
 }
 
 /**
  * How much each source moved this candidate's logit: the drop when that source's features
  * are replaced by their training mean (standardised 0). Positive = the source helped.
  */
-export function sourceContributions(r: RankerWeights, row: ArrayLike<number>, offset = 0): Record<SourceName, number> {
-  const z = Float32Array.from(standardise(r, row, offset));
-  const full = rankerScore(r, row, offset, z);
+export function sourceContributions(r: RankerWeights, row: Float32Array, offset = 0): Record<SourceName, number> {
+  const { z, ablated } = buffers(r);
+  standardise(r, row, offset, z);
+  const full = forward(r, z);
   const out = {} as Record<SourceName, number>;
   for (const source of SOURCE_NAMES) {
-    const ablated = z.slice();
+    ablated.set(z);
     for (const f of SOURCE_FEATURES[source]) ablated[f] = 0;
-    out[source] = full - rankerScore(r, row, offset, ablated);
+    out[source] = full - forward(r, ablated);
   }
+  return out;
+}
+
+interface Buffers {
+  z: Float64Array;
+  ablated: Float64Array;
+  hidden: Float64Array;
+}
+
+const scratch = new WeakMap<RankerWeights, Buffers>();
+
+function buffers(r: RankerWeights): Buffers {
+  let b = scratch.get(r);
+  if (!b) {
+    b = { z: new Float64Array(r.numFeatures), ablated: new Float64Array(r.numFeatures), hidden: new Float64Array(r.hidden) };
+    scratch.set(r, b);
+  }
+  return b;
+}
+
+function standardise(r: RankerWeights, row: Float32Array, offset: number, z: Float64Array): void {
+  const { mean, std, numFeatures } = r;
+  for (let f = 0; f < numFeatures; f++) z[f] = (row[offset + f] - mean[f]) / std[f];
+}
+
+/** The MLP on standardised features; w1 is row-major features x hidden, read row by row. */
+function forward(r: RankerWeights, z: Float64Array): number {
+  const { hidden, numFeatures, w1, b1, w2, linear } = r;
+  const a = buffers(r).hidden;
+  for (let h = 0; h < hidden; h++) a[h] = b1[h];
+  let out = r.b2;
+  for (let f = 0; f < numFeatures; f++) {
+    const zf = z[f];
+    if (zf === 0) continue;
+    out += zf * linear[f];
+    const base = f * hidden;
+    for (let h = 0; h < hidden; h++) a[h] += zf * w1[base + h];
+  }
+  for (let h = 0; h < hidden; h++) if (a[h] > 0) out += a[h] * w2[h];
   return out;
 }

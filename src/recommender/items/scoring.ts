@@ -6,7 +6,7 @@
 import type { UserHistory } from './data';
 import { buildCandidates, F, NUM_FEATURES, scratchFor, type SourceName } from './features';
 import type { ItemModel } from './model';
-import { rankerScore, sourceContributions } from './ranker';
+import { scoreCandidates, sourceContributions } from './ranker';
 import { usersWithItem } from './social';
 
 export interface Recommendation {
@@ -29,11 +29,8 @@ export function recommendItems(model: ItemModel, history: UserHistory, options: 
   const set = buildCandidates(model, history, options.exclude);
   const count = set.items.length;
   const scores = new Float64Array(count);
-  for (let c = 0; c < count; c++) {
-    scores[c] = model.ranker
-      ? rankerScore(model.ranker, set.features, c * NUM_FEATURES)
-      : fallbackScore(set.features, c * NUM_FEATURES);
-  }
+  if (model.ranker) scoreCandidates(model.ranker, set.features, count, scores);
+  else for (let c = 0; c < count; c++) scores[c] = fallbackScore(set.features, c * NUM_FEATURES);
   const order = Array.from({ length: count }, (_, c) => c).sort((a, b) => scores[b] - scores[a] || set.items[a] - set.items[b]);
   const sourcesFor = options.sourcesFor ?? options.count;
   return order.slice(0, options.count).map((c, rank) => ({
