@@ -1,8 +1,9 @@
 /**
  * The item recommender: its immutable trained form (ItemModel, plain typed arrays) and
- * training. Training fits everything twice: once without a validation carve-out of the
- * training pairs to teach the ranker how the sources' evidence predicts held-back
- * positives, then on all pairs for serving; the ranker is reused as is.
+ * training. Training fits every source twice: first on the training pairs minus a
+ * validation carve-out (each user's random or latest 20%), to teach the ranker how the
+ * sources' evidence predicts those held-back positives; then on all pairs for serving, with
+ * the ranker reused as is. Hyperparameters come from tune.ts on the same carve-out.
  */
 import { holdOut, type PositivePairs } from '../eval/split';
 import { buildContentIndex, type ContentIndex } from './content';
@@ -223,7 +224,11 @@ export async function trainItemModel(
   };
 }
 
-/** Splits the positives of `data` into a fitting part and per-user validation items (hides stay in both). */
+/**
+ * Splits the positives of `data` into a fitting part and per-user validation items with the
+ * protocol's rule (hides stay in the fitting part). `temporal` needs `data.times`; without
+ * them the carve-out is random.
+ */
 export function carveValidation(data: ItemTrainingData, seed: number, mode: 'random' | 'temporal' = 'random'): { fit: ItemTrainingData; validation: Map<number, Set<number>> } {
   const positive: number[] = [];
   for (let e = 0; e < data.weights.length; e++) if (data.weights[e] > 0) positive.push(e);
@@ -247,11 +252,11 @@ export function carveValidation(data: ItemTrainingData, seed: number, mode: 'ran
   }
   const keep: number[] = [];
   for (let e = 0; e < data.weights.length; e++) if (!held[e]) keep.push(e);
-  const pick = <T extends Int32Array | Float32Array | Float64Array>(a: T) => a.constructor === Float64Array
-    ? (Float64Array.from(keep, (e) => a[e]) as T)
-    : a.constructor === Float32Array
-      ? (Float32Array.from(keep, (e) => a[e]) as T)
-      : (Int32Array.from(keep, (e) => a[e]) as T);
+  const pick = <T extends Int32Array | Float32Array | Float64Array>(a: T): T => {
+    const out = new (a.constructor as new (length: number) => T)(keep.length);
+    keep.forEach((e, i) => (out[i] = a[e]));
+    return out;
+  };
   const fit: ItemTrainingData = {
     ...data,
     users: pick(data.users),
