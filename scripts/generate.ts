@@ -39,7 +39,7 @@ async function generateResolverTypes(): Promise<void> {
         Interaction: './prisma/client#Interaction as InteractionModel',
         ModelVersion: './prisma/client#ModelVersion as ModelVersionModel',
         TrainingRun: './prisma/client#TrainingRun as TrainingRunModel',
-        RecommendationReason: '../recommender/service#ItemReason',
+        RecommendationReason: '../recommender/types#ItemReason',
       },
       avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
       maybeValue: 'T | null',

@@ -10,6 +10,17 @@ import { notFound } from '../errors';
 
 type Viewer = { userId: number } | null;
 
+/** Rows and block sets shared across requests (the recommender's caches); each may decline by returning null. */
+export interface SharedRows {
+  users: { getMany(ids: readonly number[]): Promise<(User | undefined)[]> };
+  items: { getMany(ids: readonly number[]): Promise<(Item | undefined)[]> };
+  blockedWith(userId: number): Promise<Set<number>> | null;
+}
+
+function fromShared<T>(ids: readonly number[], rows: (T | undefined)[], what: string): (T | Error)[] {
+  return ids.map((_, i) => rows[i] ?? notFound(what));
+}
+
 function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K, what: string): (V | Error)[] {
   const map = new Map(rows.map((row) => [keyOf(row), row]));
   return keys.map((key) => map.get(key) ?? notFound(what));
@@ -37,14 +48,14 @@ function firstPageLoader<T>(
   });
 }
 
-export function createLoaders(prisma: PrismaClient, viewer: Viewer) {
+export function createLoaders(prisma: PrismaClient, viewer: Viewer, shared?: SharedRows) {
   const viewerId = viewer?.userId ?? 0;
 
   // Users in a block relation with the viewer, either direction: they vanish from each other's views.
   let blockedSet: Promise<Set<number>> | null = null;
   const blockedWithViewer = (): Promise<Set<number>> => {
     if (!viewer) return Promise.resolve(new Set());
-    blockedSet ??= prisma.block
+    blockedSet ??= shared?.blockedWith(viewerId) ?? prisma.block
       .findMany({ where: { OR: [{ blockerId: viewerId }, { blockedId: viewerId }] } })
       .then((rows) => new Set(rows.map((row) => (row.blockerId === viewerId ? row.blockedId : row.blockerId))));
     return blockedSet;
@@ -58,10 +69,14 @@ export function createLoaders(prisma: PrismaClient, viewer: Viewer) {
   return {
     blockedWithViewer,
     user: new DataLoader<number, User>(async (ids) =>
-      byKey(ids, await prisma.user.findMany({ where: { id: { in: [...ids] } } }), (row) => row.id, 'User'),
+      shared
+        ? fromShared(ids, await shared.users.getMany(ids), 'User')
+        : byKey(ids, await prisma.user.findMany({ where: { id: { in: [...ids] } } }), (row) => row.id, 'User'),
     ),
     item: new DataLoader<number, Item>(async (ids) =>
-      byKey(ids, await prisma.item.findMany({ where: { id: { in: [...ids] } } }), (row) => row.id, 'Item'),
+      shared
+        ? fromShared(ids, await shared.items.getMany(ids), 'Item')
+        : byKey(ids, await prisma.item.findMany({ where: { id: { in: [...ids] } } }), (row) => row.id, 'Item'),
     ),
     followerCount: countQuery(
       `SELECT "followeeId" AS key, count(*) AS count FROM "Follow" WHERE "followeeId" = ANY($1::int[]) GROUP BY 1`,

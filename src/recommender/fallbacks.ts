@@ -4,6 +4,7 @@
  * time decay, so "trending" favours what is engaged with now.
  */
 import type { PrismaClient } from '../generated/prisma/client';
+import type { ScoredId } from './types';
 
 export type TrendingWindow = 'DAY' | 'WEEK' | 'MONTH' | 'ALL';
 
@@ -23,10 +24,6 @@ export const DEFAULT_TYPE_WEIGHTS: Record<string, number> = {
   HIDE: -5,
 };
 
-export interface ScoredId {
-  id: number;
-  score: number;
-}
 
 function weightCase(): string {
   return `CASE x.type::text ${Object.entries(DEFAULT_TYPE_WEIGHTS)

@@ -5,7 +5,7 @@
  * share of the positions.
  */
 import type { PrismaClient } from '../generated/prisma/client';
-import type { ItemReason, ItemRequest, RecommendedItem } from './service';
+import type { ItemReason, ItemRequest, RecommendedItem } from './types';
 
 const MAX_FRESH_CANDIDATES = 200;
 /** Every third position, starting with the third, may go to a new item. */

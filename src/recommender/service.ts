@@ -7,61 +7,51 @@
  * whole: requests in flight keep the instance they started with, later ones get the new one.
  */
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
-import type { TrainingRun } from '../generated/prisma/client';
+import type { SharedRows } from '../db/loaders';
+import type { Item, TrainingRun, User } from '../generated/prisma/client';
 import type { Logger } from '../logger';
 import type { ModelKind } from './artifact';
+import { coEngagedItems, friendsOfFriends, newestItems, trendingItems, type TrendingItem, type TrendingWindow } from './fallbacks';
 import { freshItems, weave } from './fresh';
-import { LRUCache } from 'lru-cache';
-import { coEngagedItems, friendsOfFriends, newestItems, trendingItems, type ScoredId, type TrendingItem, type TrendingWindow } from './fallbacks';
+import type { SourceName } from './items/features';
 import { activeVersionSummary, activateVersion, lastRun, type VersionSummary } from './registry';
 import { ActiveModels } from './serving/active-models';
+import { ChangeFeed, type ChangeNote } from './serving/change-feed';
 import type { LoadedItemModel } from './serving/items';
+import { RowCache } from './serving/rows';
+import { UserStates } from './serving/user-states';
 import { loadTf } from './tf-backend';
-import { blockedWith, loadUserState } from './user-state';
+import type { FriendSuggestion, ItemReason, ItemRequest, ReasonKind, ScoredId, Source } from './types';
+import type { UserState } from './user-state';
 
-export type Source = 'MODEL' | 'FALLBACK';
-export type ReasonKind =
-  | 'FRIENDS_ENGAGED'
-  | 'SIMILAR_TO_ITEM'
-  | 'POPULAR_WITH_SIMILAR_USERS'
-  | 'FROM_FOLLOWED_AUTHOR'
-  | 'MATCHES_INTERESTS'
-  | 'TRENDING'
-  | 'NEW_ITEM'
-  | 'POPULAR';
+export type { ItemReason } from './types';
 
-export interface ItemReason {
-  kind: ReasonKind;
-  userIds: number[];
-  itemId: number | null;
-  weight: number;
-}
-
-export interface RecommendedItem {
+/** A list entry: model entries keep what explaining them later needs; others carry their reasons. */
+export interface ServedItem {
   itemId: number;
   score: number;
-  reasons: ItemReason[];
+  index?: number;
+  sources?: Record<SourceName, number>;
+  reasons?: ItemReason[];
 }
 
-export type FriendReasonKind = 'MUTUAL_FRIENDS' | 'SHARED_INTERESTS' | 'FOLLOWED_BY_YOUR_FRIENDS' | 'FOLLOWS_YOU' | 'POPULAR';
-
-export interface FriendSuggestion {
-  userId: number;
-  score: number;
-  mutualFriendIds: number[];
-  mutualFriendCount: number;
-  reasons: { kind: FriendReasonKind; weight: number }[];
+export interface ServedList {
+  source: Source;
+  recommendationId: string;
+  items: ServedItem[];
+  /** Reasons for entries of this list (the page served); computed only when asked. */
+  explain(items: ServedItem[]): ItemReason[][];
 }
 
-export interface ItemRequest {
-  userId: number;
-  /** How many to return, counted from the top (pagination slices afterwards). */
+interface CachedList {
+  source: Source;
+  items: ServedItem[];
   limit: number;
-  category?: string | null;
-  tags?: string[] | null;
-  excludeSeen: boolean;
+  model: LoadedItemModel | null;
+  state: UserState;
 }
 
 export interface RecommenderDeps {
@@ -78,28 +68,60 @@ export interface RetrainHooks {
 /** Candidates asked of the model per wanted item, so filters and visibility still leave enough. */
 const OVERFETCH = 3;
 
+/** Bounds of the in-memory serving caches (see docs/decisions/005-serving-from-memory.md). */
+export const MAX_CACHED_LISTS = 10_000;
+export const MAX_CACHED_USER_ROWS = 50_000;
+export const MAX_CACHED_ITEM_ROWS = 100_000;
+
 export class RecommenderService {
   private readonly models: ActiveModels;
+  private readonly feed: ChangeFeed;
+  readonly states: UserStates;
+  readonly users: RowCache<User>;
+  readonly items: RowCache<Item>;
   private readonly trendingCache: LRUCache<string, Promise<TrendingItem[]>> | null;
-  private readonly userLists: LRUCache<number, Map<string, { source: Source; items: RecommendedItem[]; limit: number }>> | null;
+  /** Keyed by user, state generation, model version, newest item and filter: any change makes a new key. */
+  readonly lists: LRUCache<string, CachedList>;
+  private itemsEpoch = 0;
   private hooks: RetrainHooks | null = null;
 
   constructor(private readonly deps: RecommenderDeps) {
-    this.models = new ActiveModels(deps.db, deps.logger);
-    const ttl = deps.config.trendingCacheMs;
+    const { db, logger, config } = deps;
+    this.models = new ActiveModels(db, logger);
+    this.feed = new ChangeFeed(db.kind === 'postgres' ? config.databaseUrl : null, logger);
+    this.states = new UserStates(db, logger);
+    this.users = new RowCache<User>(MAX_CACHED_USER_ROWS, 'users', (ids) => db.prisma.user.findMany({ where: { id: { in: ids } } }));
+    this.items = new RowCache<Item>(MAX_CACHED_ITEM_ROWS, 'items', (ids) => db.prisma.item.findMany({ where: { id: { in: ids } } }));
+    for (const subscriber of [this.states, this.users, this.items]) this.feed.subscribe(subscriber);
+    this.feed.subscribe({
+      note: (note) => {
+        if (note.kind !== 'items') return;
+        this.itemsEpoch++;
+        if (note.ids !== 'all') this.models.latestItemId = Math.max(this.models.latestItemId, ...note.ids);
+      },
+      liveChanged: () => this.lists.clear(),
+    });
+    const ttl = config.trendingCacheMs;
     this.trendingCache = ttl > 0 ? new LRUCache({ max: 200, ttl }) : null;
-    const listTtl = deps.config.recommendationCacheMs;
-    this.userLists = listTtl > 0 ? new LRUCache({ max: 20_000, ttl: listTtl }) : null;
+    // The TTL only bounds how long a list can miss an input no note covers (a trending shift).
+    this.lists = new LRUCache({ max: MAX_CACHED_LISTS, ttl: Math.max(1, config.recommendationCacheMs) });
   }
 
   /** Loads the active versions and keeps following promotions made by any process. */
   async start(hooks: RetrainHooks): Promise<void> {
     this.hooks = hooks;
+    await this.feed.start();
     await this.models.start(this.deps.config.modelPollMs);
   }
 
-  stop(): Promise<void> {
-    return this.models.stop();
+  async stop(): Promise<void> {
+    await this.feed.stop();
+    await this.models.stop();
+  }
+
+  /** True while change notes flow, so the in-memory caches may serve. */
+  get cachesLive(): boolean {
+    return this.feed.live;
   }
 
   hasModel(kind: ModelKind): boolean {
@@ -111,55 +133,68 @@ export class RecommenderService {
     return this.models.sync();
   }
 
-  async recommendItems(request: ItemRequest): Promise<{ source: Source; recommendationId: string; items: RecommendedItem[] }> {
+  /** A write made through this process: caches honour it before Postgres's note arrives. */
+  noteChange(note: ChangeNote): void {
+    this.feed.publish(note);
+  }
+
+  /** The user's behaviour or relations changed: their state and lists are rebuilt. */
+  forgetUser(...userIds: number[]): void {
+    this.noteChange({ kind: 'follows', ids: userIds });
+  }
+
+  sharedRows(): SharedRows {
+    return { users: this.users, items: this.items, blockedWith: (userId) => this.blockedWith(userId) };
+  }
+
+  /** Users in a block relation with `userId`, from memory when the caches serve; else null. */
+  blockedWith(userId: number): Promise<Set<number>> | null {
+    return this.feed.live ? this.states.get(userId).state.then((state) => state.blocked) : null;
+  }
+
+  async recommendItems(request: ItemRequest): Promise<ServedList> {
     const recommendationId = randomUUID();
     const serving = this.models.items;
-    // Lists are cached per user for a few seconds (dropped at once when this process records
-    // the user's behaviour), keyed by the serving version and the filter.
+    const entry = this.states.get(request.userId);
+    const state = await entry.state;
     const version = serving.phase === 'ready' ? serving.version.id : 0;
-    const key = `${version}|${request.category ?? ''}|${(request.tags ?? []).join(',')}|${request.excludeSeen}`;
-    const cached = this.userLists?.get(request.userId)?.get(key);
-    if (cached && cached.limit >= request.limit) {
-      return { source: cached.source, recommendationId, items: cached.items.slice(0, request.limit) };
+    const key = [request.userId, entry.generation, version, this.itemsEpoch, request.category ?? '', (request.tags ?? []).join(','), request.excludeSeen].join('|');
+    let list = this.lists.get(key);
+    if (!list || list.limit < request.limit) {
+      // Round up so the next page of the same list is served from the same entry.
+      const limit = Math.ceil(request.limit / 50) * 50;
+      list = await this.computeList(state, { ...request, limit });
+      this.lists.set(key, list);
     }
-    // Round up so the next page of the same list is served from the same entry.
-    const limit = Math.ceil(request.limit / 50) * 50;
-    let result: { source: Source; items: RecommendedItem[] } | null = null;
+    const { model } = list;
+    const explain = (items: ServedItem[]): ItemReason[][] => {
+      const ranked = items.filter((item) => !item.reasons && item.index !== undefined);
+      const explained = model && ranked.length ? model.explain(list.state, ranked as Required<Pick<ServedItem, 'itemId' | 'score' | 'index'>>[]) : [];
+      const byId = new Map(explained.map((e) => [e.itemId, e.reasons]));
+      return items.map((item) => item.reasons ?? byId.get(item.itemId) ?? []);
+    };
+    return { source: list.source, recommendationId, items: list.items.slice(0, request.limit), explain };
+  }
+
+  private async computeList(state: UserState, request: ItemRequest): Promise<CachedList> {
+    const serving = this.models.items;
     if (serving.phase === 'ready') {
       try {
-        result = { source: 'MODEL', items: await this.modelItems(serving.model, { ...request, limit }) };
+        return { source: 'MODEL', items: await this.modelItems(serving.model, state, request), limit: request.limit, model: serving.model, state };
       } catch (error) {
         this.deps.logger.error({ err: error, userId: request.userId }, 'item model failed; serving fallback');
       }
     }
-    result ??= { source: 'FALLBACK', items: await this.fallbackItems({ ...request, limit }) };
-    if (this.userLists) {
-      const lists = this.userLists.get(request.userId) ?? new Map();
-      lists.set(key, { ...result, limit });
-      this.userLists.set(request.userId, lists);
-    }
-    return { source: result.source, recommendationId, items: result.items.slice(0, request.limit) };
+    return { source: 'FALLBACK', items: await this.fallbackItems(state, request), limit: request.limit, model: null, state };
   }
 
-  /** The user's behaviour or relations changed: their next list is computed afresh. */
-  forgetUser(...userIds: number[]): void {
-    for (const userId of userIds) this.userLists?.delete(userId);
-  }
-
-  private async modelItems(model: LoadedItemModel, request: ItemRequest): Promise<RecommendedItem[]> {
-    const prisma = this.deps.db.prisma;
-    const state = await loadUserState(this.deps.db, request.userId);
+  private async modelItems(model: LoadedItemModel, state: UserState, request: ItemRequest): Promise<ServedItem[]> {
     const filtered = Boolean(request.category || request.tags?.length);
     const ranked = model.rank(state, request.limit * OVERFETCH * (filtered ? 4 : 1) + 20, request.limit + 10);
-    // One query applies what the model cannot know: moderation, blocks, filters, deletions.
-    const allowed = await this.allowedItems(
-      ranked.map((r) => r.itemId),
-      state.blocked,
-      request,
-    );
-    const kept = model.explain(state, ranked.filter((r) => allowed.has(r.itemId)).slice(0, request.limit));
-    if (this.models.latestItemId <= model.maxItemId) return kept;
-    const fresh = await freshItems(prisma, {
+    const kept = await this.allowed(ranked, state.blocked, request);
+    const page = kept.slice(0, request.limit);
+    if (this.models.latestItemId <= model.maxItemId) return page;
+    const fresh = await freshItems(this.deps.db.prisma, {
       newerThanId: model.maxItemId,
       historyItemIds: state.history.map((h) => h.itemId),
       followeeIds: state.followeeIds,
@@ -167,29 +202,25 @@ export class RecommenderService {
       request,
       exclude: new Set([...state.history.map((h) => h.itemId), ...state.hiddenItemIds]),
     });
-    return weave(kept, fresh, request.limit);
+    return weave(page as never, fresh, request.limit);
   }
 
-  private async allowedItems(ids: number[], blocked: Set<number>, request: ItemRequest): Promise<Set<number>> {
-    const params: unknown[] = [ids, [...blocked]];
-    let where = `id = ANY($1::int[]) AND NOT hidden AND ("authorId" IS NULL OR NOT ("authorId" = ANY($2::int[])))`;
-    if (request.category) {
-      params.push(request.category);
-      where += ` AND category = $${params.length}`;
-    }
-    if (request.tags?.length) {
-      params.push(request.tags);
-      where += ` AND tags @> $${params.length}::text[]`;
-    }
-    const rows = await this.deps.db.query<{ id: number }>(`SELECT id FROM "Item" WHERE ${where}`, params);
-    return new Set(rows.map((row) => Number(row.id)));
+  /** What the model cannot know: moderation, blocks, filters, deletions; from the item rows. */
+  private async allowed<T extends { itemId: number }>(ranked: T[], blocked: Set<number>, request: ItemRequest): Promise<T[]> {
+    const rows = await this.items.getMany(ranked.map((r) => r.itemId));
+    const tags = request.tags ?? [];
+    return ranked.filter((_, i) => {
+      const item = rows[i];
+      if (!item || item.hidden) return false;
+      if (item.authorId !== null && blocked.has(item.authorId)) return false;
+      if (request.category && item.category !== request.category) return false;
+      return tags.every((tag) => item.tags.includes(tag));
+    });
   }
-
 
   async suggestFriends(userId: number, limit: number): Promise<{ source: Source; suggestions: FriendSuggestion[] }> {
-    const prisma = this.deps.db.prisma;
-    const [blocked, following] = await Promise.all([blockedWith(this.deps.db, userId), this.followingOf(userId)]);
-    const exclude = new Set([...blocked, ...following]);
+    const state = await this.states.get(userId).state;
+    const exclude = new Set([...state.blocked, ...state.following]);
     const serving = this.models.friends;
     let source: Source = 'FALLBACK';
     let suggestions: FriendSuggestion[] = [];
@@ -202,12 +233,8 @@ export class RecommenderService {
       }
     }
     if (source === 'FALLBACK') suggestions = await this.fallbackFriends(userId, limit + 20, exclude);
-    const erased = await prisma.user.findMany({
-      where: { id: { in: suggestions.map((s) => s.userId) }, erasedAt: { not: null } },
-      select: { id: true },
-    });
-    const gone = new Set(erased.map((user) => user.id));
-    return { source, suggestions: suggestions.filter((s) => !gone.has(s.userId) && !exclude.has(s.userId)).slice(0, limit) };
+    const rows = await this.users.getMany(suggestions.map((s) => s.userId));
+    return { source, suggestions: suggestions.filter((s, i) => rows[i] && !rows[i]!.erasedAt && !exclude.has(s.userId)).slice(0, limit) };
   }
 
   async similarItems(itemId: number, limit: number): Promise<ScoredId[]> {
@@ -220,7 +247,7 @@ export class RecommenderService {
   async similarUsers(userId: number, limit: number): Promise<ScoredId[]> {
     const prisma = this.deps.db.prisma;
     const serving = this.models.items;
-    const state = await loadUserState(this.deps.db, userId);
+    const state = await this.states.get(userId).state;
     if (serving.phase === 'ready') {
       return serving.model.similarUsers(state, limit + state.blocked.size).filter((row) => !state.blocked.has(row.id)).slice(0, limit);
     }
@@ -293,23 +320,19 @@ export class RecommenderService {
     return { version };
   }
 
-  private async fallbackItems(request: ItemRequest): Promise<RecommendedItem[]> {
-    const prisma = this.deps.db.prisma;
-    const state = await loadUserState(this.deps.db, request.userId);
+  private async fallbackItems(state: UserState, request: ItemRequest): Promise<ServedItem[]> {
     const seen = new Set(request.excludeSeen ? [...state.history.map((h) => h.itemId), ...state.hiddenItemIds] : state.hiddenItemIds);
     const want = request.limit + seen.size + 20;
     let ranked = await this.trending('ALL', request.category ?? null, want, state.blocked);
     let kind: ReasonKind = 'TRENDING';
     if (ranked.length === 0) {
-      ranked = await newestItems(prisma, want, state.blocked);
+      ranked = await newestItems(this.deps.db.prisma, want, state.blocked);
       kind = 'NEW_ITEM';
     }
-    const candidates = ranked.filter((row) => !seen.has(row.id));
-    const allowed = await this.allowedItems(candidates.map((row) => row.id), state.blocked, request);
-    return candidates
-      .filter((row) => allowed.has(row.id))
+    const candidates = ranked.filter((row) => !seen.has(row.id)).map((row) => ({ itemId: row.id, score: row.score }));
+    return (await this.allowed(candidates, state.blocked, request))
       .slice(0, request.limit)
-      .map((row) => ({ itemId: row.id, score: row.score, reasons: [{ kind, userIds: [], itemId: null, weight: 1 }] }));
+      .map((row) => ({ ...row, reasons: [{ kind, userIds: [], itemId: null, weight: 1 }] }));
   }
 
   private async fallbackFriends(userId: number, limit: number, exclude: Set<number>): Promise<FriendSuggestion[]> {
@@ -327,11 +350,6 @@ export class RecommenderService {
         };
       }),
     );
-  }
-
-  private async followingOf(userId: number): Promise<Set<number>> {
-    const rows = await this.deps.db.prisma.follow.findMany({ where: { followerId: userId }, select: { followeeId: true } });
-    return new Set([userId, ...rows.map((row) => row.followeeId)]);
   }
 
   private async mutualFriends(a: number, b: number): Promise<number[]> {

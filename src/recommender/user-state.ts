@@ -1,12 +1,19 @@
 /**
- * What the recommender needs to know about one user at request time, read fresh from the
- * database so a just-recorded interaction counts at once (no retraining). Raw SQL through the
- * driver: this runs on every recommendation request and Prisma's per-query overhead is
- * several times the queries' own cost here.
+ * What the recommender needs to know about one user, read from the database when serving's
+ * cache does not hold it (serving/user-states.ts keeps it current from change notes after
+ * that). Raw SQL through the driver: Prisma's per-query overhead is several times these
+ * queries' own cost.
  */
 import type { SqlSession } from '../db/client';
 import { DEFAULT_TYPE_WEIGHTS } from './fallbacks';
-import type { ItemRequestState } from './serving/items';
+import type { ItemRequestState } from './types';
+
+export interface UserState extends ItemRequestState {
+  /** Users in a block relation with this one, either direction. */
+  blocked: Set<number>;
+  /** Everyone this user follows, visible or not, and the user themself: never suggested as friends. */
+  following: Set<number>;
+}
 
 /** Recent history is what a user's taste is made of; older entries add little and cost time. */
 const HISTORY_LIMIT = 500;
@@ -20,7 +27,7 @@ export async function blockedWith(db: SqlSession, userId: number): Promise<Set<n
   return new Set(rows.map((row) => Number(row.other)));
 }
 
-export async function loadUserState(db: SqlSession, userId: number): Promise<ItemRequestState & { blocked: Set<number> }> {
+export async function loadUserState(db: SqlSession, userId: number): Promise<UserState> {
   const [interactions, following, blocked] = await Promise.all([
     db.query<{ itemId: number; type: string }>(
       `SELECT "itemId", type::text AS type FROM "Interaction" WHERE "userId" = $1 ORDER BY "createdAt" DESC LIMIT ${HISTORY_LIMIT}`,
@@ -51,5 +58,6 @@ export async function loadUserState(db: SqlSession, userId: number): Promise<Ite
     friendIds: visible.filter((row) => row.mutual).map((row) => row.id),
     excludeItemIds: [],
     blocked,
+    following: new Set([userId, ...following.map((row) => Number(row.id))]),
   };
 }

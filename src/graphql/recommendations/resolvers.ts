@@ -1,3 +1,4 @@
+import type { FieldNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
 import type { Item, User } from '../../generated/prisma/client';
 import type { Resolvers } from '../../generated/graphql';
 import type { Context } from '../../context';
@@ -14,6 +15,18 @@ const isRankKey = (value: unknown): value is RankKey =>
 const isOffset = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
 const MAX_MUTUAL_SHOWN = 3;
+
+/** Does the query select `path` below this field (through fragments too)? Unselected work is skipped. */
+function selects(info: GraphQLResolveInfo, ...path: string[]): boolean {
+  const within = (set: SelectionSetNode | undefined, rest: string[]): boolean =>
+    !!set &&
+    set.selections.some((selection) => {
+      if (selection.kind === 'InlineFragment') return within(selection.selectionSet, rest);
+      if (selection.kind === 'FragmentSpread') return within(info.fragments[selection.name.value]?.selectionSet, rest);
+      return selection.name.value === rest[0] && (rest.length === 1 || within(selection.selectionSet, rest.slice(1)));
+    });
+  return info.fieldNodes.some((node: FieldNode) => within(node.selectionSet, path));
+}
 
 async function visibleUsers(ctx: Context, ids: number[], max: number): Promise<User[]> {
   return (await visibleUsersInOrder(ctx, ids)).filter((user): user is User => user !== null).slice(0, max);
@@ -74,7 +87,7 @@ export const recommendationResolvers: Resolvers = {
   },
 
   User: {
-    recommendedItems: async (user, args, ctx) => {
+    recommendedItems: async (user, args, ctx, info) => {
       requireSelfOrAdmin(ctx, user.id);
       const page = readPage(args, ctx.config.maxPageSize, isRankKey);
       const start = page.after === null ? 0 : page.after[0] + 1;
@@ -89,6 +102,8 @@ export const recommendationResolvers: Resolvers = {
       const recommendationId = page.after?.[1] ?? result.recommendationId;
       const visible = await scoredItems(ctx, result.items.map((row) => ({ ...row, id: row.itemId })));
       const slice = visible.slice(start, start + page.limit + 1);
+      // Explaining costs about as much as ranking: only for the page served, only when asked.
+      const reasons = selects(info, 'edges', 'reasons') ? result.explain(slice) : slice.map(() => []);
       const connection = toConnection(
         slice.map((row, i) => ({ row, offset: start + i })),
         { limit: page.limit, after: page.after },
@@ -102,7 +117,7 @@ export const recommendationResolvers: Resolvers = {
           cursor: edge.cursor,
           node: edge.node.row.item,
           score: edge.node.row.score,
-          reasons: edge.node.row.reasons,
+          reasons: reasons[edge.node.offset - start],
         })),
       };
     },
@@ -115,16 +130,15 @@ export const recommendationResolvers: Resolvers = {
       return {
         source: result.source,
         pageInfo: connection.pageInfo,
-        edges: await Promise.all(
-          connection.edges.map(async (edge) => ({
-            cursor: edge.cursor,
-            node: edge.node.row.user,
-            score: edge.node.row.score,
-            mutualFriendCount: edge.node.row.mutualFriendCount,
-            mutualFriends: await visibleUsers(ctx, edge.node.row.mutualFriendIds, MAX_MUTUAL_SHOWN),
-            reasons: edge.node.row.reasons,
-          })),
-        ),
+        edges: connection.edges.map((edge) => ({
+          cursor: edge.cursor,
+          node: edge.node.row.user,
+          score: edge.node.row.score,
+          mutualFriendCount: edge.node.row.mutualFriendCount,
+          // A function field: graphql-js calls it only when the query selects mutualFriends.
+          mutualFriends: (() => visibleUsers(ctx, edge.node.row.mutualFriendIds, MAX_MUTUAL_SHOWN)) as unknown as User[],
+          reasons: edge.node.row.reasons,
+        })),
       };
     },
     similarUsers: async (user, args, ctx) => {

@@ -154,7 +154,7 @@ export const userResolvers: Resolvers = {
         return { erasedUserId: null, userErrors: [userError('NOT_FOUND', 'No such user', ['id'])] };
       }
       await eraseUser(ctx.prisma, id);
-      ctx.recommender.forgetUser(id);
+      ctx.recommender.noteChange({ kind: 'users', ids: [id] });
       ctx.logger.info({ userId: id, by: ctx.viewer?.userId }, 'user erased');
       return { erasedUserId: args.id, userErrors: [] };
     },

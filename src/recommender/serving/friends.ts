@@ -6,7 +6,7 @@
 import type { FriendTrainingData } from '../friends/data';
 import type { FriendModel } from '../friends/model';
 import { createFriendSuggester, suggest, type FriendSuggester } from '../friends/suggest';
-import type { FriendSuggestion } from '../service';
+import type { FriendSuggestion } from '../types';
 
 export class LoadedFriendModel {
   private readonly userIndex = new Map<number, number>();

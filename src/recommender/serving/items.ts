@@ -7,22 +7,7 @@ import type { UserHistory } from '../items/data';
 import type { ItemModel } from '../items/model';
 import { explainItems, recommendItems, type Reason } from '../items/scoring';
 import type { SourceName } from '../items/features';
-import type { ItemReason } from '../service';
-
-export interface HistoryEntry {
-  itemId: number;
-  weight: number;
-}
-
-export interface ItemRequestState {
-  userId: number;
-  history: HistoryEntry[];
-  hiddenItemIds: number[];
-  /** Followees whose activity this user may see (friends and public accounts). */
-  followeeIds: number[];
-  friendIds: number[];
-  excludeItemIds: number[];
-}
+import type { ItemReason, ItemRequestState } from '../types';
 
 export interface RankedItem {
   itemId: number;

@@ -4,7 +4,8 @@
  */
 import { MetricsAccumulator } from '../eval/metrics';
 import type { LoadedFriendModel } from '../serving/friends';
-import type { ItemRequestState, LoadedItemModel } from '../serving/items';
+import type { LoadedItemModel } from '../serving/items';
+import type { ItemRequestState } from '../types';
 import type { Snapshot } from '../snapshot';
 import type { FriendSplit, ItemSplit } from './data';
 
