@@ -10,6 +10,7 @@ import { startRetrain, type RetrainDeps } from '../../src/jobs/retrain';
 import { createLogger } from '../../src/logger';
 import { startSqlCounter, type SqlCounter } from '../../src/bench/sql-counter';
 import { MAX_CACHED_LISTS } from '../../src/recommender/service';
+import { ActiveModels } from '../../src/recommender/serving/active-models';
 import { MAX_USERS } from '../../src/recommender/serving/user-states';
 import { createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/db';
 import { plantCommunities, type Planted } from '../helpers/planted';
@@ -115,6 +116,31 @@ describePostgres('serving from memory', () => {
     const res = await b.gql(BLOCK, { id: first[0] }, token);
     expect(res.data.block.userErrors).toEqual([]);
     await within(1000, suggested, (ids) => !ids.includes(first[0]));
+  });
+
+  it('retries a sync that failed for a reason other than corruption, and clears the message after recovery', async () => {
+    // A real fault, not a mock: a role that loses and regains read access to the versions table.
+    const role = `serving_sync_${process.pid}`;
+    await database.db.exec(`DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+    const url = new URL(database.url!);
+    url.username = role;
+    const limited = await openDatabase({ url: url.toString(), poolSize: 2 });
+    const models = new ActiveModels(limited, createLogger('silent'));
+    try {
+      await database.db.exec(`REVOKE SELECT ON "ModelVersion" FROM ${role}`);
+      await models.sync();
+      expect(models.items.phase).toBe('fallback');
+      expect(models.items.message).toMatch(/^Model sync failed [^]*permission denied for table ModelVersion[^]*retrying at the next poll/);
+      expect(models.rejected.size).toBe(0);
+      await database.db.exec(`GRANT SELECT ON "ModelVersion" TO ${role}`);
+      await models.sync();
+      expect(models.items.phase).toBe('ready');
+      expect(models.items.message).toBeNull();
+    } finally {
+      await models.stop();
+      await limited.close();
+      await database.db.exec(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
   });
 
   it('keeps every cache within its bound under 12,000 distinct filters (more than the list bound)', async () => {

@@ -9,6 +9,7 @@ import type { Database } from '../../db/client';
 import type { Logger } from '../../logger';
 import { unpackArtifact, type Artifact, type ModelKind } from '../artifact';
 import { deserializeFriendModel } from '../friends/artifact';
+import type { FriendModel } from '../friends/model';
 import { deserialize as deserializeItemModel } from '../items/artifact';
 import { activeVersionSummary, readArtifact, type VersionSummary } from '../registry';
 import { takeSnapshot } from '../snapshot';
@@ -34,6 +35,8 @@ export class ActiveModels {
   private syncing: Promise<void> | null = null;
   private friendGraphBoundAt = 0;
   private friendGraphMark = '';
+  /** Kinds whose last sync failed for a reason other than a corrupt artifact. */
+  private readonly failedTransiently = new Set<ModelKind>();
 
   constructor(
     private readonly db: Database,
@@ -74,35 +77,73 @@ export class ActiveModels {
     }
   }
 
+  /**
+   * Only a corrupt artifact rejects a version for the life of the process; a failure to reach
+   * the database is transient: reported in the status message, retried at the next poll, and
+   * the message clears once a sync succeeds.
+   */
   private async syncKind(kind: ModelKind): Promise<void> {
+    if (!(await this.syncOnce(kind))) {
+      this.failedTransiently.add(kind);
+      return;
+    }
+    if (!this.failedTransiently.delete(kind)) return;
+    const serving = this.serving(kind);
+    if (serving.phase === 'ready') serving.message = null;
+    else serving.message = 'No active version: fallbacks serve';
+  }
+
+  /** False when it failed for a reason other than a corrupt artifact. */
+  private async syncOnce(kind: ModelKind): Promise<boolean> {
     const prisma = this.db.prisma;
     const serving = this.serving(kind);
+    let active: VersionSummary | null = null;
     try {
-      const active = await activeVersionSummary(prisma, kind);
+      active = await activeVersionSummary(prisma, kind);
       if (!active) {
         if (serving.phase === 'ready') this.swap(kind, { phase: 'fallback', message: 'No active version: fallbacks serve' });
-        return;
+        return true;
       }
       if (serving.phase === 'ready' && serving.version.id === active.id) {
         if (kind === 'FRIENDS') await this.rebindFriendGraph();
-        return;
+        this.serving(kind).message = null;
+        return true;
       }
-      if (this.rejected.has(active.id)) return;
+      if (this.rejected.has(active.id)) return true;
       const row = await readArtifact(this.db, active.id);
-      if (!row) return;
-      const artifact = unpackArtifact(row.artifact, row.checksum);
-      const model = kind === 'ITEMS' ? this.loadItems(artifact) : await this.loadFriends(artifact);
+      if (!row) return true;
+      let itemModel: LoadedItemModel | null = null;
+      let friendModel: FriendModel | null = null;
+      try {
+        const artifact = unpackArtifact(row.artifact, row.checksum);
+        if (kind === 'ITEMS') itemModel = this.loadItems(artifact);
+        else friendModel = deserializeFriendModel(artifact.model);
+      } catch (error) {
+        this.fail(kind, active.id, error, true);
+        return true;
+      }
+      const model = itemModel ?? (await this.bindFriends(friendModel!));
       this.swap(kind, { phase: 'ready', version: active, model, since: new Date(), message: null } as Serving<never>);
       this.logger.info({ kind, versionId: active.id }, 'serving model version');
+      return true;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const summary = await activeVersionSummary(prisma, kind).catch(() => null);
-      if (summary) this.rejected.set(summary.id, message);
-      const note = `Version ${summary?.id ?? '?'} could not be loaded (${message}); ${serving.phase === 'ready' ? `version ${serving.version.id} keeps serving` : 'fallbacks serve'}`;
-      this.logger.error({ kind, err: error }, note);
-      if (serving.phase === 'ready') serving.message = note;
-      else this.swap(kind, { phase: 'fallback', message: note });
+      this.fail(kind, active?.id ?? null, error, false);
+      return false;
     }
+  }
+
+  private fail(kind: ModelKind, versionId: number | null, error: unknown, corrupt: boolean): void {
+    const serving = this.serving(kind);
+    const message = error instanceof Error ? error.message : String(error);
+    if (corrupt && versionId !== null) this.rejected.set(versionId, message);
+    this.failedTransiently.delete(kind);
+    const keeps = serving.phase === 'ready' ? `version ${serving.version.id} keeps serving` : 'fallbacks serve';
+    const note = corrupt
+      ? `Version ${versionId} could not be loaded (${message}); ${keeps}`
+      : `Model sync failed (${message}); retrying at the next poll; ${keeps}`;
+    this.logger.error({ kind, err: error }, note);
+    if (serving.phase === 'ready') serving.message = note;
+    else this.swap(kind, { phase: 'fallback', message: note });
   }
 
   private loadItems(artifact: Artifact): LoadedItemModel {
@@ -133,8 +174,7 @@ export class ActiveModels {
   }
 
   /** Friend features come from the graph, so the ranker is bound to the current graph, not the trained one. */
-  private async loadFriends(artifact: Artifact): Promise<LoadedFriendModel> {
-    const model = deserializeFriendModel(artifact.model);
+  private async bindFriends(model: FriendModel): Promise<LoadedFriendModel> {
     this.friendGraphBoundAt = Date.now();
     this.friendGraphMark = await this.followMark();
     const snapshot = await takeSnapshot(this.db);
