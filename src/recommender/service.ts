@@ -1,7 +1,10 @@
 /**
  * The recommender as the resolvers see it. Serves from the active trained versions when they
  * are loaded and from SQL fallbacks otherwise; a missing or broken model never fails a
- * request: it falls back and says so (`source`, and the log).
+ * request: it falls back and says so (`source`, and the log). A warm user's request is
+ * answered from memory (serving/user-states.ts, serving/rows.ts, the lists cache here),
+ * kept current by change notes (serving/change-feed.ts); model administration is
+ * model-admin.ts.
  *
  * Every process polls for the ACTIVE version of each kind and swaps a newly promoted one in
  * whole: requests in flight keep the instance they started with, later ones get the new one.
@@ -11,19 +14,18 @@ import { LRUCache } from 'lru-cache';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import type { SharedRows } from '../db/loaders';
-import type { Item, TrainingRun, User } from '../generated/prisma/client';
+import type { Item, User } from '../generated/prisma/client';
 import type { Logger } from '../logger';
 import type { ModelKind } from './artifact';
 import { coEngagedItems, friendsOfFriends, newestItems, trendingItems, type TrendingItem, type TrendingWindow } from './fallbacks';
 import { freshItems, weave } from './fresh';
 import type { SourceName } from './items/features';
-import { activeVersionSummary, activateVersion, lastRun, type VersionSummary } from './registry';
+import { ModelAdmin, type RetrainHooks } from './model-admin';
 import { ActiveModels } from './serving/active-models';
 import { ChangeFeed, type ChangeNote } from './serving/change-feed';
 import type { LoadedItemModel } from './serving/items';
 import { RowCache } from './serving/rows';
 import { UserStates } from './serving/user-states';
-import { loadTf } from './tf-backend';
 import type { FriendSuggestion, ItemReason, ItemRequest, ReasonKind, ScoredId, Source } from './types';
 import type { UserState } from './user-state';
 
@@ -60,10 +62,7 @@ export interface RecommenderDeps {
   logger: Logger;
 }
 
-export interface RetrainHooks {
-  retrain(kind: ModelKind, trigger: 'MANUAL'): Promise<{ run: TrainingRun } | { busy: true }>;
-  nextRun(): Date | null;
-}
+export type { RetrainHooks } from './model-admin';
 
 /** Candidates asked of the model per wanted item, so filters and visibility still leave enough. */
 const OVERFETCH = 3;
@@ -83,11 +82,12 @@ export class RecommenderService {
   /** Keyed by user, state generation, model version, newest item and filter: any change makes a new key. */
   readonly lists: LRUCache<string, CachedList>;
   private itemsEpoch = 0;
-  private hooks: RetrainHooks | null = null;
+  readonly admin: ModelAdmin;
 
   constructor(private readonly deps: RecommenderDeps) {
     const { db, logger, config } = deps;
     this.models = new ActiveModels(db, logger);
+    this.admin = new ModelAdmin(db, this.models);
     this.feed = new ChangeFeed(db.kind === 'postgres' ? config.databaseUrl : null, logger);
     this.states = new UserStates(db, logger);
     this.users = new RowCache<User>(MAX_CACHED_USER_ROWS, 'users', (ids) => db.prisma.user.findMany({ where: { id: { in: ids } } }));
@@ -109,7 +109,7 @@ export class RecommenderService {
 
   /** Loads the active versions and keeps following promotions made by any process. */
   async start(hooks: RetrainHooks): Promise<void> {
-    this.hooks = hooks;
+    this.admin.hooks = hooks;
     await this.feed.start();
     await this.models.start(this.deps.config.modelPollMs);
   }
@@ -281,43 +281,18 @@ export class RecommenderService {
       .map(({ id, score }) => ({ id, score }));
   }
 
-  async status() {
-    const prisma = this.deps.db.prisma;
-    const { backend } = await loadTf();
-    const models = await Promise.all(
-      (['ITEMS', 'FRIENDS'] as const).map(async (kind) => {
-        const serving = this.models.serving(kind);
-        const [run, active] = await Promise.all([lastRun(prisma, kind), activeVersionSummary(prisma, kind)]);
-        const state = run?.state === 'RUNNING' ? 'TRAINING' : run?.state === 'FAILED' ? 'FAILED' : 'IDLE';
-        return {
-          kind,
-          state,
-          source: serving.phase === 'ready' ? 'MODEL' : 'FALLBACK',
-          activeVersion: active,
-          servingSince: serving.phase === 'ready' ? serving.since : null,
-          lastRun: run,
-          nextScheduledRun: this.hooks?.nextRun() ?? null,
-          message: serving.message,
-        };
-      }),
-    );
-    return { backend, models };
+  // Model administration lives in ModelAdmin; these forward to it until the admin resolvers
+  // take it from the context directly.
+  status() {
+    return this.admin.status();
   }
 
-  async retrain(kind: ModelKind, trigger: 'MANUAL') {
-    if (!this.hooks) throw new Error('recommender not started');
-    return this.hooks.retrain(kind, trigger);
+  retrain(kind: ModelKind, trigger: 'MANUAL') {
+    return this.admin.retrain(kind, trigger);
   }
 
-  /** Rollback or roll forward to a stored version; this process serves it at once. */
-  async activate(versionId: number): Promise<{ version: VersionSummary } | { error: string; code: 'NOT_FOUND' | 'INVALID' }> {
-    const prisma = this.deps.db.prisma;
-    const row = await prisma.modelVersion.findUnique({ where: { id: versionId }, omit: { artifact: true } });
-    if (!row) return { error: 'No such model version', code: 'NOT_FOUND' };
-    if (this.models.rejected.has(versionId)) return { error: `This version's artifact is unusable: ${this.models.rejected.get(versionId)}`, code: 'INVALID' };
-    const version = await activateVersion(prisma, versionId);
-    await this.sync();
-    return { version };
+  activate(versionId: number) {
+    return this.admin.activate(versionId);
   }
 
   private async fallbackItems(state: UserState, request: ItemRequest): Promise<ServedItem[]> {
