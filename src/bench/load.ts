@@ -53,6 +53,8 @@ export interface LoadResult {
   emptyLists: number;
   /** Seconds the server needed after the run to finish what the run left behind (set by the caller). */
   drainSeconds: number;
+  /** SQL statements Postgres received during the run (counted on the wire) per request; null when not counted. */
+  sqlPerRequest: number | null;
 }
 
 export async function runLoad(scenario: Scenario, options: LoadOptions): Promise<LoadResult> {
@@ -102,5 +104,6 @@ export async function runLoad(scenario: Scenario, options: LoadOptions): Promise
     non2xx: result.non2xx,
     ...check,
     drainSeconds: 0,
+    sqlPerRequest: null,
   };
 }

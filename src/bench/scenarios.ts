@@ -5,7 +5,7 @@
  */
 import { toGlobalId } from '../graphql/ids';
 
-export type ScenarioName = 'trivial' | 'recommendedItems' | 'friendSuggestions' | 'similarItems' | 'itemPage';
+export type ScenarioName = 'trivial' | 'recommendedItems' | 'friendSuggestions' | 'similarItems' | 'trendingItems' | 'itemPage';
 
 export interface Scenario {
   name: ScenarioName;
@@ -15,7 +15,7 @@ export interface Scenario {
   edges(data: unknown): unknown[] | null;
 }
 
-const QUERIES: Record<Exclude<ScenarioName, 'trivial'>, string> = {
+const QUERIES: Record<Exclude<ScenarioName, 'trivial' | 'trendingItems'>, string> = {
   recommendedItems: 'query Rec($id: ID!) { user(id: $id) { recommendedItems(first: 20) { edges { node { id title } score } } } }',
   friendSuggestions: 'query Friends($id: ID!) { user(id: $id) { friendSuggestions(first: 10) { edges { node { id handle } score } } } }',
   similarItems: 'query Similar($id: ID!) { item(id: $id) { similarItems(first: 10) { edges { node { id title } score } } } }',
@@ -58,6 +58,12 @@ export function buildScenarios(ids: { users: number[]; items: number[] }): Scena
       label: 'item.similarItems(first: 10)',
       bodies: itemBodies(QUERIES.similarItems),
       edges: (data) => list(path(data, 'item', 'similarItems', 'edges')),
+    },
+    {
+      name: 'trendingItems',
+      label: 'trendingItems(first: 20)',
+      bodies: [body('{ trendingItems(first: 20) { edges { node { id title } score } } }')],
+      edges: (data) => list(path(data, 'trendingItems', 'edges')),
     },
     {
       name: 'itemPage',

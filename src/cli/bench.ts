@@ -17,6 +17,7 @@ import { runLoad, type LoadOptions, type LoadResult } from '../bench/load';
 import { dataSizes, databaseUrl, ensureDatabase, importDatasetInto, sampleIds, trainAll } from '../bench/prepare';
 import { describeCommit, describeMachine, judgeTargets, textTable, trivialOf, updateBenchmarksDoc, type BenchResult } from '../bench/report';
 import { buildScenarios, type Scenario } from '../bench/scenarios';
+import { startSqlCounter, type SqlCounter } from '../bench/sql-counter';
 import { startServerProcess, type ServerUnderTest } from '../bench/server-process';
 import { projectRoot } from '../paths';
 
@@ -62,22 +63,24 @@ function parseArguments() {
   };
 }
 
-async function measure(server: ServerUnderTest, scenario: Scenario, options: LoadOptions, warmupSeconds: number): Promise<LoadResult> {
+async function measure(server: ServerUnderTest, scenario: Scenario, options: LoadOptions, warmupSeconds: number, counter: SqlCounter): Promise<LoadResult> {
   if (warmupSeconds > 0) {
     await runLoad(scenario, { ...options, durationSeconds: warmupSeconds });
     await server.drain();
   }
+  const before = counter.statements;
   const result = await runLoad(scenario, options);
+  result.sqlPerRequest = result.requests ? (counter.statements - before) / result.requests : null;
   result.drainSeconds = await server.drain();
   console.log(
     `  ${scenario.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ` +
-      `${result.errors} errors, drained in ${result.drainSeconds.toFixed(1)} s`,
+      `${result.sqlPerRequest?.toFixed(2) ?? 'n/a'} SQL/req, ${result.errors} errors, drained in ${result.drainSeconds.toFixed(1)} s`,
   );
   return result;
 }
 
 /** Load during an admin-triggered ITEMS retrain; the run's status is read after each measurement. */
-async function measureDuringRetrain(server: ServerUnderTest, scenarios: Scenario[], options: LoadOptions) {
+async function measureDuringRetrain(server: ServerUnderTest, scenarios: Scenario[], options: LoadOptions, counter: SqlCounter) {
   console.log('while retraining ITEMS:');
   await triggerItemsRetrain(server.baseUrl, options.token);
   const load: LoadResult[] = [];
@@ -85,7 +88,7 @@ async function measureDuringRetrain(server: ServerUnderTest, scenarios: Scenario
   for (const name of ['recommendedItems', 'trivial']) {
     const scenario = scenarios.find((s) => s.name === name);
     if (!scenario) continue;
-    load.push(await measure(server, scenario, options, 0));
+    load.push(await measure(server, scenario, options, 0, counter));
     stillRunningAtEnd[name] = (await itemsStatus(server.baseUrl, options.token)).state === 'TRAINING';
     console.log(`  retrain ${stillRunningAtEnd[name] ? 'still running' : 'already finished'} at the end of ${name}`);
   }
@@ -113,7 +116,10 @@ async function main(): Promise<void> {
   if (training) console.log(`trained in ${training.wallSeconds.toFixed(1)} s`);
 
   const secret = randomBytes(24).toString('hex');
-  const server = await startServerProcess({ ...process.env, DATABASE_URL: url, JWT_SECRET: secret, NODE_ENV: 'production' });
+  // Every statement the server sends passes through the counting proxy.
+  const target = new URL(url);
+  const counter = await startSqlCounter({ host: target.hostname, port: Number(target.port || 5432) });
+  const server = await startServerProcess({ ...process.env, DATABASE_URL: counter.urlFor(url), JWT_SECRET: secret, NODE_ENV: 'production' });
   try {
     const idle = server.memory();
     const ids = await sampleIds(url, args.dataset, SAMPLED_IDS);
@@ -125,11 +131,11 @@ async function main(): Promise<void> {
     const machine = describeMachine();
     const commit = describeCommit();
     const load: LoadResult[] = [];
-    for (const scenario of scenarios) load.push(await measure(server, scenario, options, args.warmup));
+    for (const scenario of scenarios) load.push(await measure(server, scenario, options, args.warmup, counter));
     const afterLoad = server.memory();
     const duringRetrain = args.skipRetrain
       ? null
-      : await measureDuringRetrain(server, scenarios, options).catch((error: unknown) => {
+      : await measureDuringRetrain(server, scenarios, options, counter).catch((error: unknown) => {
           console.error(`  retrain measurement failed: ${error instanceof Error ? error.message : error}`);
           return null;
         });
@@ -154,6 +160,7 @@ async function main(): Promise<void> {
     report(result, args);
   } finally {
     await server.stop();
+    await counter.close();
   }
 }
 
