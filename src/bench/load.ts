@@ -32,6 +32,8 @@ export interface LoadOptions {
   token: string;
   connections: number;
   durationSeconds: number;
+  /** Send exactly this many requests instead of running for `durationSeconds`. */
+  amount?: number;
 }
 
 export interface LoadResult {
@@ -88,7 +90,7 @@ export async function runLoad(scenario: Scenario, options: LoadOptions): Promise
   const result = await autocannon({
     url: options.baseUrl,
     connections: options.connections,
-    duration: options.durationSeconds,
+    ...(options.amount ? { amount: options.amount } : { duration: options.durationSeconds }),
     timeout: 10,
     requests: [request],
   });

@@ -223,7 +223,8 @@ The load generator, the server and Postgres share the machine, so on a small mac
 numbers are a floor for the server alone. "GraphQL errors" and "empty lists" are counted on
 one response in ten. "errors" are socket errors and 10 s timeouts. "SQL/req" is every statement
 the server process (and its training worker) sent to Postgres during the run, counted on the
-wire by a proxy in front of Postgres (src/bench/sql-counter.ts), divided by the requests. "drain s" is how long the
+wire by a proxy in front of Postgres (src/bench/sql-counter.ts), divided by the requests. Before each scenario's timed warm-up every sampled id is requested
+once, so the rows measure warm users and items. "drain s" is how long the
 server needed after a run to answer /readyz within 0.5 s again (work the run left behind).
 `;
 

@@ -79,6 +79,7 @@ export class RecommenderService {
   readonly users: RowCache<User>;
   readonly items: RowCache<Item>;
   private readonly trendingCache: LRUCache<string, Promise<TrendingItem[]>> | null;
+  private readonly coEngaged: LRUCache<string, Promise<ScoredId[]>> | null;
   /** Keyed by user, state generation, model version, newest item and filter: any change makes a new key. */
   readonly lists: LRUCache<string, CachedList>;
   private itemsEpoch = 0;
@@ -103,6 +104,7 @@ export class RecommenderService {
     });
     const ttl = config.trendingCacheMs;
     this.trendingCache = ttl > 0 ? new LRUCache({ max: 200, ttl }) : null;
+    this.coEngaged = ttl > 0 ? new LRUCache({ max: MAX_CACHED_LISTS, ttl }) : null;
     // The TTL only bounds how long a list can miss an input no note covers (a trending shift).
     this.lists = new LRUCache({ max: MAX_CACHED_LISTS, ttl: Math.max(1, config.recommendationCacheMs) });
   }
@@ -241,7 +243,16 @@ export class RecommenderService {
     const serving = this.models.items;
     const fromModel = serving.phase === 'ready' ? serving.model.similarItems(itemId, limit) : [];
     // Items the model knows too little about have no neighbours: co-engagement still may.
-    return fromModel.length ? fromModel : coEngagedItems(this.deps.db.prisma, itemId, limit);
+    if (fromModel.length) return fromModel;
+    // Co-engagement moves like trending does: reused as long as a trending list is.
+    const key = `${itemId}:${limit}`;
+    let list = this.coEngaged?.get(key);
+    if (!list) {
+      list = coEngagedItems(this.deps.db.prisma, itemId, limit);
+      this.coEngaged?.set(key, list);
+      list.catch(() => this.coEngaged?.delete(key));
+    }
+    return list;
   }
 
   async similarUsers(userId: number, limit: number): Promise<ScoredId[]> {
