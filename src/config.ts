@@ -1,6 +1,17 @@
 /** Reads and validates the environment once, into a typed Config. Nothing else reads process.env. */
 import path from 'node:path';
 
+import { projectRoot } from './paths';
+
+/**
+ * What a process does besides answering requests. `all`: one machine does everything.
+ * `api`: serves and follows promotions but never trains on its own (no schedule, no training
+ * at start), so a fleet behind a load balancer does not compete for the CPU. `trainer`: the
+ * one process that runs the schedule and the first training; it serves too (health, admin).
+ */
+export type Role = 'all' | 'api' | 'trainer';
+export const ROLES: readonly Role[] = ['all', 'api', 'trainer'];
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
@@ -14,6 +25,11 @@ export interface Config {
   jwtAudience: string | null;
   corsOrigins: string[] | '*';
   seedDemo: boolean;
+  role: Role;
+  /** Whether this process runs the retrain schedule (false for ROLE=api). */
+  schedulerEnabled: boolean;
+  /** The folder holding one sub-folder per public dataset (import and eval CLIs). */
+  datasetsDir: string;
   logLevel: string;
   maxPageSize: number;
   maxBatchSize: number;
@@ -54,6 +70,20 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+function role(env: NodeJS.ProcessEnv): Role {
+  const raw = (env.ROLE || 'all').toLowerCase();
+  if (!(ROLES as readonly string[]).includes(raw)) throw new ConfigError(`ROLE must be one of ${ROLES.join(', ')}, got "${env.ROLE}"`);
+  return raw as Role;
+}
+
+/**
+ * DATASETS_DIR, else the shared folder beside the checkout (the development layout). Exported
+ * apart from loadConfig so the dataset CLIs need no JWT or server settings.
+ */
+export function datasetsDirFrom(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.DATASETS_DIR || path.join(projectRoot(), '..', 'shared', 'datasets'));
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
   const jwksUrl = env.JWT_JWKS_URL || null;
@@ -63,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtSecret = DEV_SECRET;
   }
   const origins = (env.CORS_ORIGINS ?? '*').trim();
+  const processRole = role(env);
   return {
     env: nodeEnv,
     port: int(env, 'PORT', 4000),
@@ -75,6 +106,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtAudience: env.JWT_AUDIENCE || null,
     corsOrigins: origins === '*' ? '*' : origins.split(',').map((o) => o.trim()).filter(Boolean),
     seedDemo: bool(env, 'SEED_DEMO', true),
+    role: processRole,
+    schedulerEnabled: processRole !== 'api',
+    datasetsDir: datasetsDirFrom(env),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     maxPageSize: int(env, 'MAX_PAGE_SIZE', 100, 1),
     maxBatchSize: int(env, 'MAX_BATCH_SIZE', 500, 1),
@@ -84,7 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 1200),
     retrainCron: env.RETRAIN_CRON || '0 3 * * *',
     retrainTz: env.RETRAIN_TZ || 'UTC',
-    trainOnStart: bool(env, 'TRAIN_ON_START', true),
+    // An API process never trains at start, whatever TRAIN_ON_START says: the trainer does.
+    trainOnStart: processRole !== 'api' && bool(env, 'TRAIN_ON_START', true),
     keepModelVersions: int(env, 'KEEP_MODEL_VERSIONS', 5, 1),
     modelPollMs: int(env, 'MODEL_POLL_MS', 5000, 100),
     trendingCacheMs: int(env, 'TRENDING_CACHE_MS', 60000),

@@ -40,3 +40,39 @@ describe('the server process', () => {
     expect(output).toMatch(/shutting down/);
   });
 });
+
+describe('dataset CLIs on user errors', () => {
+  /** Runs a CLI that is expected to fail; resolves with its exit code and stderr. */
+  const fail = (script: string, args: string[], env: Record<string, string> = {}) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(tsx, [script, ...args], { cwd: root, env: { ...process.env, ...env } }, (error, _stdout, stderr) =>
+        resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stderr }),
+      );
+    });
+  const oneLine = (stderr: string) => stderr.trim().split('\n');
+
+  it.each([
+    ['src/cli/import.ts', ['--dataset', 'ciao']],
+    ['src/cli/eval.ts', ['--dataset', 'ciao', '--task', 'items']],
+  ])('%s: a missing dataset folder is one line naming the folder, --dir and DATASETS_DIR, exit 2', async (script, args) => {
+    const { code, stderr } = await fail(script, args, { DATASETS_DIR: '/nonexistent/datasets' });
+    expect(code).toBe(2);
+    expect(oneLine(stderr)).toHaveLength(1);
+    expect(stderr).toMatch(/\/nonexistent\/datasets\/ciao does not exist.*--dir PATH or set DATASETS_DIR/);
+  });
+
+  it('honours --dir over DATASETS_DIR', async () => {
+    const { code, stderr } = await fail('src/cli/import.ts', ['--dataset', 'ciao', '--dir', '/elsewhere/ciao'], { DATASETS_DIR: '/nonexistent' });
+    expect([code, oneLine(stderr)]).toEqual([2, [expect.stringMatching(/folder \/elsewhere\/ciao does not exist/)]]);
+  });
+
+  it.each([
+    ['src/cli/import.ts', ['--dataset', 'nope'], /unknown or missing --dataset; usage: npm run import/],
+    ['src/cli/import.ts', ['--dataset', 'ciao', '--limit', 'x'], /--limit must be a positive integer/],
+    ['src/cli/import.ts', ['--bogus'], /Unknown option '--bogus'/],
+    ['src/cli/eval.ts', ['--dataset', 'nope'], /unknown or missing --dataset; usage: npm run eval/],
+  ])('%s %j: bad flags are one line, exit 2', async (script, args, message) => {
+    const { code, stderr } = await fail(script, args);
+    expect([code, oneLine(stderr)]).toEqual([2, [expect.stringMatching(message)]]);
+  });
+});

@@ -11,6 +11,7 @@ import { runItemsEvaluation } from '../recommender/eval/items-eval';
 import { formatTable, type EvalTable } from '../recommender/eval/report';
 import type { SplitMode } from '../recommender/eval/split';
 import { runFriendsEvaluation } from '../recommender/friends/evaluate';
+import { exitOnError } from './errors';
 
 const USAGE = `usage: npm run eval -- --dataset <${DATASET_NAMES.join('|')}> --task items|friends [--seed S] [--split random|temporal] [--k 10,20] [--dir PATH] [--json FILE] [--item-tags on|off]`;
 
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
     args = parseArguments(process.argv.slice(2));
   } catch (error) {
     if (!(error instanceof UsageError) && !(error instanceof TypeError)) throw error;
-    console.error(`${(error as Error).message}\n${USAGE}`);
+    console.error(`${(error as Error).message}; ${USAGE}`);
     process.exitCode = 2;
     return;
   }
@@ -82,7 +83,4 @@ async function main(): Promise<void> {
   if (args.json) writeFileSync(args.json, `${JSON.stringify(table, null, 2)}\n`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : error);
-  process.exitCode = 1;
-});
+main().catch(exitOnError);

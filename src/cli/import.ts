@@ -10,14 +10,13 @@ import { loadConfig } from '../config';
 import { openDatabase } from '../db/client';
 import { migrate } from '../db/migrate';
 import { openDataset } from '../datasets/open';
+import { exitOnError, UsageError } from './errors';
 import { DATASET_NAMES, type DatasetName, type ParseIssue } from '../datasets/types';
 import { importDataset, type ImportPhase, type ImportProgress, type ImportResult } from '../importer/import-dataset';
 
 const USAGE = `usage: npm run import -- --dataset <${DATASET_NAMES.join('|')}> [--dir PATH] [--limit N]`;
 const ISSUES_SHOWN = 20;
 const PLAIN_PROGRESS_EVERY_MS = 2000;
-
-class UsageError extends Error {}
 
 interface Arguments {
   dataset: DatasetName;
@@ -36,11 +35,11 @@ function parseArguments(argv: string[]): Arguments {
     strict: true,
   });
   const dataset = values.dataset as DatasetName | undefined;
-  if (!dataset || !DATASET_NAMES.includes(dataset)) throw new UsageError(`unknown or missing --dataset\n${USAGE}`);
+  if (!dataset || !DATASET_NAMES.includes(dataset)) throw new UsageError(`unknown or missing --dataset; ${USAGE}`);
   let limit: number | undefined;
   if (values.limit !== undefined) {
     limit = Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer\n${USAGE}`);
+    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer; ${USAGE}`);
   }
   return { dataset, dir: values.dir, limit };
 }
@@ -126,12 +125,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
-    console.error(error.message);
-    process.exitCode = 2;
-    return;
-  }
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+main().catch(exitOnError);

@@ -1,6 +1,12 @@
-/** Picks the reader for a dataset name and checks its folder before any file is read. */
+/**
+ * Picks the reader for a dataset name and checks its folder before any file is read. The one
+ * place that decides where a dataset lives (--dir, else DATASETS_DIR/<folder>), for both
+ * `npm run import` and `npm run eval`.
+ */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+
+import { datasetsDirFrom } from '../config';
 
 import { CIAO_FILES, readCiao } from './ciao';
 import { EPINIONS_FILES, EPINIONS_RATINGS_FILES, readEpinions } from './epinions';
@@ -33,22 +39,34 @@ const SOURCES: Record<DatasetName, DatasetSource> = {
   'facebook-ego': { folder: 'facebook-ego', required: each(FACEBOOK_FILES), read: readFacebook },
 };
 
-/** Where a dataset's files live by default: the shared folder next to the checkout. */
-export function defaultDatasetDir(name: DatasetName): string {
-  return path.resolve(process.cwd(), '../shared/datasets', SOURCES[name].folder);
+/** A dataset folder or file that is not where it was looked for: the user's to fix, so CLIs print it as one line. */
+export class DatasetNotFoundError extends Error {}
+
+/** The folder name a dataset is expected under inside DATASETS_DIR. */
+export function datasetFolder(name: DatasetName): string {
+  return SOURCES[name].folder;
 }
 
-/** Throws (with the path and what is missing) when the folder or a required file is absent. */
+/** Where a dataset's files live unless --dir says otherwise: DATASETS_DIR/<folder>. */
+export function defaultDatasetDir(name: DatasetName, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(datasetsDirFrom(env), SOURCES[name].folder);
+}
+
+const HOW_TO_POINT = 'pass --dir PATH or set DATASETS_DIR (see docs/datasets.md)';
+
+/** Throws DatasetNotFoundError (with the path, what is missing and how to point elsewhere) before reading. */
 export function openDataset(name: DatasetName, dir: string = defaultDatasetDir(name)): DatasetReader {
   const source = SOURCES[name];
   const resolved = path.resolve(dir);
   if (!existsSync(resolved) || !statSync(resolved).isDirectory()) {
-    throw new Error(`Dataset '${name}': folder ${resolved} does not exist (expected the ${source.folder} files)`);
+    throw new DatasetNotFoundError(
+      `Dataset '${name}': folder ${resolved} does not exist (expected the ${source.folder} files); ${HOW_TO_POINT}`,
+    );
   }
   const missing = source.required.filter((alternatives) => findFile(resolved, alternatives) === null);
   if (missing.length > 0) {
     const names = missing.map((alternatives) => alternatives.join(' or ')).join(', ');
-    throw new Error(`Dataset '${name}': missing ${names} in ${resolved}`);
+    throw new DatasetNotFoundError(`Dataset '${name}': missing ${names} in ${resolved}; ${HOW_TO_POINT}`);
   }
   return source.read(resolved);
 }

@@ -9,6 +9,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
+import { templateFor } from './pglite-template';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -85,8 +86,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
+  const template = templateFor(dataDir);
   if (!dataDir.startsWith('memory://')) fs.mkdirSync(dataDir, { recursive: true });
-  const client = new PGlite(dataDir);
+  const client = new PGlite(dataDir, template ? { loadDataDir: template } : {});
   await client.waitReady;
   const { prisma, queryCount } = countingPrisma(new PrismaPGlite(client));
   const session: SqlSession = {

@@ -14,6 +14,11 @@ export function startScheduler(
   logger: Logger,
   retrain: (kind: ModelKind) => Promise<unknown>,
 ): Scheduler {
+  // ROLE=api: the trainer process runs the schedule; this one only follows its promotions.
+  if (!config.schedulerEnabled) {
+    logger.info({ role: config.role }, 'retrain schedule off in this process');
+    return { nextRun: () => null, stop: () => {} };
+  }
   const job = new Cron(config.retrainCron, { timezone: config.retrainTz, protect: true }, async () => {
     for (const kind of ['ITEMS', 'FRIENDS'] as const) {
       try {

@@ -6,6 +6,7 @@ import { badInput } from '../../errors';
 import { loadOrNull, requireSelfOrAdmin, visibleItem, visibleUser } from '../access';
 import { readPage, toConnection, type Page } from '../pagination';
 import { normaliseTags } from '../validation';
+import { shownFriendReasons, shownItemReasons } from './reasons';
 
 // Ranked lists page by offset; the cursor also carries the list's recommendationId so every
 // page of one list is attributed to it.
@@ -69,6 +70,9 @@ export const recommendationResolvers: Resolvers = {
     users: (reason, _, ctx) => visibleUsers(ctx, reason.userIds, 3),
     item: async (reason, _, ctx) => (reason.itemId ? visibleItem(ctx, await loadOrNull(ctx.loaders.item, reason.itemId)) : null),
   },
+
+  RecommendedItemEdge: { reasons: (edge, _, ctx) => shownItemReasons(ctx, edge.reasons) },
+  FriendSuggestionEdge: { reasons: (edge) => shownFriendReasons(edge) },
 
   Query: {
     trendingItems: async (_, args, ctx) => {
