@@ -20,6 +20,7 @@ import { ActiveModels } from './serving/active-models';
 import type { LoadedItemModel } from './serving/items';
 import { loadTf } from './tf-backend';
 import { blockedWith, loadUserState } from './user-state';
+import { recordCacheLookup } from '../metrics/registry';
 
 export type Source = 'MODEL' | 'FALLBACK';
 export type ReasonKind =
@@ -119,6 +120,7 @@ export class RecommenderService {
     const version = serving.phase === 'ready' ? serving.version.id : 0;
     const key = `${version}|${request.category ?? ''}|${(request.tags ?? []).join(',')}|${request.excludeSeen}`;
     const cached = this.userLists?.get(request.userId)?.get(key);
+    if (this.userLists) recordCacheLookup('recommendation_lists', cached !== undefined && cached.limit >= request.limit);
     if (cached && cached.limit >= request.limit) {
       return { source: cached.source, recommendationId, items: cached.items.slice(0, request.limit) };
     }
@@ -243,6 +245,7 @@ export class RecommenderService {
     const key = `${window}:${category ?? ''}`;
     const cache = this.trendingCache;
     let list = cache?.get(key);
+    if (cache) recordCacheLookup('trending', list !== undefined);
     if (!list) {
       list = trendingItems(this.deps.db.prisma, { window, category });
       cache?.set(key, list);
