@@ -28,7 +28,8 @@ export function adminConsole(services: Pick<AppServices, 'config' | 'db'>): expr
   const router = express.Router();
   // Read from the source tree in dev and from the checkout in a build: tsc copies no assets.
   const publicDir = path.join(projectRoot(), 'src', 'admin', 'public');
-  const chartJs = path.join(path.dirname(require.resolve('chart.js/package.json')), 'dist', 'chart.umd.min.js');
+  // chart.js's "exports" hide its package.json; its main entry sits beside the UMD build in dist/.
+  const chartJs = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js');
   router.use((_req, res, next) => {
     res.set({ 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' });
     next();

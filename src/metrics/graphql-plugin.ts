@@ -17,7 +17,8 @@ const NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
 const APOLLO_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
 
 export function metricsPlugin(services: Pick<AppServices, 'db' | 'recommender'>): ApolloServerPlugin {
-  const seen = new Set<string>();
+  // Process-wide, so several apps in one process still share one cap.
+  const seen = processMetrics().operationNames;
   const operationLabel = (name: string | null | undefined, resolved: boolean): string => {
     if (!resolved) return '(invalid)';
     if (!name) return '(anonymous)';

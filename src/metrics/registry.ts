@@ -23,6 +23,8 @@ interface ProcessMetrics {
   modelLoaded: client.Gauge<'kind'>;
   dbPoolConnections: client.Gauge<'state'>;
   sources: Set<ScrapeSource>;
+  /** Operation names already used as label values (capped by the GraphQL plugin). */
+  operationNames: Set<string>;
 }
 
 let current: ProcessMetrics | null = null;
@@ -40,6 +42,7 @@ function createProcessMetrics(): ProcessMetrics {
   return {
     registry,
     sources,
+    operationNames: new Set(),
     operationSeconds: new client.Histogram({
       name: 'graphql_operation_duration_seconds',
       help: 'GraphQL operations by name, type and outcome (ok or the first error code); _count counts requests',
