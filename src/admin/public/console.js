@@ -111,6 +111,7 @@ function showSignIn(message) {
 async function signIn(value) {
   token = value.trim();
   sessionStorage.setItem(TOKEN_KEY, token);
+  showBanner('');
   const claims = tokenClaims(token);
   if (claims?.exp && claims.exp * 1000 < Date.now()) {
     signOut('This token expired at ' + when(new Date(claims.exp * 1000).toISOString()) + ': mint a new one.');
