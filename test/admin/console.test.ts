@@ -62,23 +62,29 @@ describeInBrowser('admin console in Chromium', () => {
     await t?.close();
   });
 
-  const bannerText = () => page.$eval('#banner', (node) => ((node as HTMLElement).hidden ? '' : node.textContent ?? ''));
+  // Code that runs in the page is passed as strings: the project compiles without DOM types.
+  const inPage = <T>(code: string, target: Page = page) => target.evaluate(code) as Promise<T>;
+  const untilInPage = (code: string, target: Page = page) => target.waitForFunction(code, WAIT);
+  const bannerText = () => inPage<string>(`(b => b.hidden ? '' : b.textContent)(document.getElementById('banner'))`);
+  const hidden = (selector: string) => inPage<boolean>(`document.querySelector(${JSON.stringify(selector)}).hidden`);
+  const text = (selector: string) => inPage<string>(`document.querySelector(${JSON.stringify(selector)}).textContent`);
+  const bannerMatches = (pattern: RegExp) => untilInPage(`${pattern}.test(document.getElementById('banner').textContent)`);
 
   async function signInWith(token: string) {
     await page.waitForSelector('#sign-in:not([hidden])', WAIT);
-    await page.$eval('#token', (node) => ((node as HTMLTextAreaElement).value = ''));
+    await inPage(`document.getElementById('token').value = ''`);
     await page.type('#token', token);
     await page.click('#token-form button[type=submit]');
   }
 
   it('explains a bad token and a non-admin token', async () => {
     await page.goto(`${base}admin`, { waitUntil: 'domcontentloaded' });
-    expect(await page.$eval('#dev-sign-in', (node) => (node as HTMLElement).hidden)).toBe(true);
+    expect(await hidden('#dev-sign-in')).toBe(true);
     await signInWith('not-a-token');
-    await page.waitForFunction(() => /invalid or has expired/.test(document.getElementById('banner')?.textContent ?? ''), WAIT);
+    await bannerMatches(/invalid or has expired/);
     await signInWith(await t.tokenFor(planted.communities[0].users[0]));
-    await page.waitForFunction(() => /not an admin/.test(document.getElementById('banner')?.textContent ?? ''), WAIT);
-    expect(await page.$eval('#console', (node) => (node as HTMLElement).hidden)).toBe(true);
+    await bannerMatches(/not an admin/);
+    expect(await hidden('#console')).toBe(true);
   }, 120_000);
 
   it('signs in, shows status, tables and charts drawn by Chart.js', async () => {
@@ -86,27 +92,21 @@ describeInBrowser('admin console in Chromium', () => {
     await page.waitForSelector('#status [data-kind=ITEMS] .active-version', WAIT);
     expect(await bannerText()).toBe('');
     // Every chart is a Chart.js instance on a canvas with pixels drawn on it.
-    await page.waitForFunction(
-      () => {
-        const canvases = [...document.querySelectorAll<HTMLCanvasElement>('#charts canvas')];
-        const chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): unknown } }).Chart;
-        return (
-          canvases.length === 8 &&
-          canvases.every((c) => chart.getChart(c) && c.width > 0 && c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.some((v) => v !== 0))
-        );
-      },
-      WAIT,
-    );
-    const itemRows = await page.$$eval('#versions tr[data-version-id]', (rows) => rows.map((r) => (r as HTMLElement).dataset.status));
+    await untilInPage(`(() => {
+      const canvases = [...document.querySelectorAll('#charts canvas')];
+      return canvases.length === 8 && canvases.every((c) =>
+        Chart.getChart(c) && c.width > 0 && c.getContext('2d').getImageData(0, 0, c.width, c.height).data.some((v) => v !== 0));
+    })()`);
+    const itemRows = await inPage<string[]>(`[...document.querySelectorAll('#versions tr[data-version-id]')].map((r) => r.dataset.status)`);
     expect(itemRows).toHaveLength(3);
-    expect(await page.$$eval('#runs tbody tr', (rows) => rows.length)).toBe(3);
-    await page.waitForFunction(() => /No online metrics yet/.test(document.getElementById('online')?.textContent ?? ''), WAIT);
+    expect(await inPage<number>(`document.querySelectorAll('#runs tbody tr').length`)).toBe(3);
+    await untilInPage(`/No online metrics yet/.test(document.getElementById('online').textContent)`);
   }, 120_000);
 
   it('rolls back an item version through the confirmation and shows the new status', async () => {
     const versions = await t.database.db.prisma.modelVersion.findMany({ where: { kind: 'ITEMS' }, orderBy: { id: 'asc' } });
     const target = versions.find((v) => v.status !== 'ACTIVE')!;
-    const before = await page.$eval('#status [data-kind=ITEMS] .active-version', (node) => node.textContent);
+    const before = await text('#status [data-kind=ITEMS] .active-version');
     expect(before).not.toBe(`#${target.id}`);
 
     // Cancelling changes nothing.
@@ -118,14 +118,10 @@ describeInBrowser('admin console in Chromium', () => {
 
     await page.click(`#versions tr[data-version-id="${target.id}"] button.activate`);
     await page.waitForSelector('#confirm[open]', WAIT);
-    expect(await page.$eval('#confirm-text', (node) => node.textContent)).toContain(`#${target.id}`);
+    expect(await text('#confirm-text')).toContain(`#${target.id}`);
     await page.click('#confirm-ok');
-    await page.waitForFunction(
-      (id) => document.querySelector('#status [data-kind=ITEMS] .active-version')?.textContent === `#${id}`,
-      WAIT,
-      target.id,
-    );
-    expect(await page.$eval(`#versions tr[data-version-id="${target.id}"]`, (row) => (row as HTMLElement).dataset.status)).toBe('ACTIVE');
+    await untilInPage(`document.querySelector('#status [data-kind=ITEMS] .active-version').textContent === '#${target.id}'`);
+    expect(await inPage<string>(`document.querySelector('#versions tr[data-version-id="${target.id}"]').dataset.status`)).toBe('ACTIVE');
     expect(await bannerText()).toContain(`now serves version #${target.id}`);
     expect((await t.database.db.prisma.modelVersion.findUnique({ where: { id: target.id } }))!.status).toBe('ACTIVE');
     const status = await t.gql(`{ modelStatus { models { kind source activeVersion { id } } } }`, {}, await t.tokenFor(1, true));
