@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { plantCommunities, type Planted } from '../helpers/planted';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { mintToken } from '../../src/auth';
+import { startTestServer, TEST_SECRET, type TestServer } from '../helpers/server';
 
 const chromium = [process.env.CHROME_PATH, '/usr/bin/chromium'].find((candidate) => candidate && fs.existsSync(candidate));
 if (!chromium) console.warn('test/admin/console.test.ts skipped: no Chromium found (set CHROME_PATH or apt-get install chromium)');
@@ -77,9 +78,11 @@ describeInBrowser('admin console in Chromium', () => {
     await page.click('#token-form button[type=submit]');
   }
 
-  it('explains a bad token and a non-admin token', async () => {
+  it('explains an expired token, a bad token and a non-admin token', async () => {
     await page.goto(`${base}admin`, { waitUntil: 'domcontentloaded' });
     expect(await hidden('#dev-sign-in')).toBe(true);
+    await signInWith(await mintToken(TEST_SECRET, planted.communities[0].users[0], { admin: true, expiresIn: '1 minute ago' }));
+    await bannerMatches(/token expired at/);
     await signInWith('not-a-token');
     await bannerMatches(/invalid or has expired/);
     await signInWith(await t.tokenFor(planted.communities[0].users[0]));
@@ -133,6 +136,22 @@ describeInBrowser('admin console in Chromium', () => {
     // No script errors and no Content-Security-Policy violations along the way (HTTP statuses
     // of the refused sign-ins above are logged as resource errors and checked in the UI instead).
     expect(problems.filter((p) => !p.includes('Failed to load resource'))).toEqual([]);
+  }, 120_000);
+
+  it('says so when the server cannot be reached', async () => {
+    // The browser's own network layer fails the request, as a dropped connection would.
+    await page.setRequestInterception(true);
+    const abortGraphql = (request: import('puppeteer-core').HTTPRequest) =>
+      void (request.url().endsWith('/graphql') ? request.abort('connectionrefused') : request.continue());
+    page.on('request', abortGraphql);
+    try {
+      await page.click('#refresh');
+      await bannerMatches(/Cannot reach the server/);
+      expect(await hidden('#console')).toBe(false);
+    } finally {
+      page.off('request', abortGraphql);
+      await page.setRequestInterception(false);
+    }
   }, 120_000);
 
   it('offers the one-click dev sign-in in development only', async () => {
