@@ -22,6 +22,10 @@ import { graphiqlPage, graphiqlAssets } from './graphiql';
 import { buildResolvers } from './graphql/resolvers';
 import { projectRoot } from './paths';
 import { rateLimit } from './rate-limit';
+// Operator surface (issue 9): metrics and the admin console.
+import { adminConsole } from './admin/route';
+import { metricsEndpoint } from './metrics/endpoint';
+import { metricsPlugin } from './metrics/graphql-plugin';
 
 export function loadTypeDefs(): string {
   return fs.readFileSync(path.join(projectRoot(), 'schema.graphql'), 'utf8');
@@ -95,6 +99,7 @@ export async function createApp(services: AppServices): Promise<App> {
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       requestLogger(services),
+      metricsPlugin(services),
     ],
   });
   await apollo.start();
@@ -114,6 +119,10 @@ export async function createApp(services: AppServices): Promise<App> {
       res.status(503).json({ status: 'database unreachable' });
     }
   });
+  // Operator surface: Prometheus scrape and the admin console (static files + GraphQL).
+  app.get('/metrics', metricsEndpoint(config.metricsToken));
+  app.use('/admin', adminConsole(services));
+
   app.use('/graphiql/assets', graphiqlAssets());
   app.get(['/', '/graphiql'], (_req, res) => {
     res.type('html').send(graphiqlPage('/graphql'));

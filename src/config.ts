@@ -48,6 +48,8 @@ export interface Config {
   trendingCacheMs: number;
   /** How long a user's recommendation list is reused unless this process sees them act (0: never). */
   recommendationCacheMs: number;
+  /** When set, GET /metrics requires `Authorization: Bearer <metricsToken>`. */
+  metricsToken: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -124,5 +126,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     modelPollMs: int(env, 'MODEL_POLL_MS', 5000, 100),
     trendingCacheMs: int(env, 'TRENDING_CACHE_MS', 60000),
     recommendationCacheMs: int(env, 'RECOMMENDATION_CACHE_MS', 10000),
+    metricsToken: env.METRICS_TOKEN || null,
   };
 }

@@ -28,6 +28,8 @@ export interface Database extends SqlSession {
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
   /** Counts SQL statements Prisma sends, for tests that prove batching. */
   readonly queryCount: { value: number };
+  /** Postgres pool usage for /metrics; absent on PGlite (one connection, no pool). */
+  poolStats?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -61,6 +63,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     kind: 'postgres',
     prisma,
     queryCount,
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async exec(sql) {
       await pool.query(sql);
     },

@@ -16,6 +16,7 @@ import { untrainable } from '../recommender/train/data';
 import { isNotWorse } from '../recommender/train/evaluate';
 import type { Progress, TrainJob, TrainResult } from '../recommender/train/pipeline';
 import { trainInWorker } from '../recommender/train/spawn';
+import { recordTrainingRun } from '../metrics/registry';
 
 export type Trigger = 'SCHEDULE' | 'MANUAL' | 'STARTUP' | 'CLI';
 
@@ -63,7 +64,7 @@ export async function startRetrain(deps: RetrainDeps, kind: ModelKind, trigger: 
       data: { state: 'FAILED', outcome: 'FAILED', error: 'interrupted: the process stopped during training', finishedAt: new Date() },
     });
     const run = await deps.db.prisma.trainingRun.create({ data: { kind, trigger } });
-    const done = execute(deps, run).finally(async () => {
+    const done = execute(deps, run).then(recordTrainingRun).finally(async () => {
       mine.delete(kind);
       await release();
     });

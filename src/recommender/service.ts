@@ -28,6 +28,7 @@ import { RowCache } from './serving/rows';
 import { UserStates } from './serving/user-states';
 import type { FriendSuggestion, ItemReason, ItemRequest, ReasonKind, ScoredId, Source } from './types';
 import type { UserState } from './user-state';
+import { recordCacheLookup } from '../metrics/registry';
 
 export type { ItemReason } from './types';
 
@@ -162,6 +163,7 @@ export class RecommenderService {
     const version = serving.phase === 'ready' ? serving.version.id : 0;
     const key = [request.userId, entry.generation, version, this.itemsEpoch, request.category ?? '', (request.tags ?? []).join(','), request.excludeSeen].join('|');
     let list = this.lists.get(key);
+    recordCacheLookup('recommendation_lists', list !== undefined && list.limit >= request.limit);
     if (!list || list.limit < request.limit) {
       // Round up so the next page of the same list is served from the same entry.
       const limit = Math.ceil(request.limit / 50) * 50;
@@ -281,6 +283,7 @@ export class RecommenderService {
     const key = `${window}:${category ?? ''}`;
     const cache = this.trendingCache;
     let list = cache?.get(key);
+    if (cache) recordCacheLookup('trending', list !== undefined);
     if (!list) {
       list = trendingItems(this.deps.db.prisma, { window, category });
       cache?.set(key, list);

@@ -11,7 +11,7 @@
  */
 import type { User } from '../../generated/prisma/client';
 import type { Context } from '../../context';
-import type { FriendReasonKind, ItemReason } from '../../recommender/service';
+import type { FriendReasonKind, ItemReason } from '../../recommender/types';
 import { canSeeActivity, loadOrNull, visibleItem, visibleUser } from '../access';
 
 const explains = (weight: number) => Number.isFinite(weight) && weight > 0;

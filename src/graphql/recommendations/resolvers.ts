@@ -7,6 +7,7 @@ import { loadOrNull, requireSelfOrAdmin, visibleItem, visibleUser } from '../acc
 import { readPage, toConnection, type Page } from '../pagination';
 import { normaliseTags } from '../validation';
 import { shownFriendReasons, shownItemReasons } from './reasons';
+import { recordRecommendation } from '../../metrics/registry';
 
 // Ranked lists page by offset; the cursor also carries the list's recommendationId so every
 // page of one list is attributed to it.
@@ -103,6 +104,7 @@ export const recommendationResolvers: Resolvers = {
         tags: filter.tags ? normaliseTags(filter.tags) : null,
         excludeSeen: filter.excludeSeen ?? true,
       });
+      recordRecommendation('items', result.source);
       const recommendationId = page.after?.[1] ?? result.recommendationId;
       const visible = await scoredItems(ctx, result.items.map((row) => ({ ...row, id: row.itemId })));
       const slice = visible.slice(start, start + page.limit + 1);
@@ -130,6 +132,7 @@ export const recommendationResolvers: Resolvers = {
       const page = offsetPage(ctx, args);
       const start = page.after === null ? 0 : page.after + 1;
       const result = await ctx.recommender.suggestFriends(user.id, start + page.limit + 1);
+      recordRecommendation('friends', result.source);
       const connection = rankedConnection(await withVisibleUser(ctx, result.suggestions, (s) => s.userId), page);
       return {
         source: result.source,
