@@ -2,16 +2,16 @@ import type { Item, User } from '../../generated/prisma/client';
 import type { Resolvers } from '../../generated/graphql';
 import type { Context } from '../../context';
 import { badInput } from '../../errors';
-import { loadOrNull, requireSelfOrAdmin, visibleItem, visibleUser } from '../access';
-import { readPage, toConnection, type Page } from '../pagination';
-import { normaliseTags } from '../validation';
+import { loadOrNull, nameableAsSimilar, requireSelfOrAdmin, visibleItem, visibleUser } from '../access';
+import { isOffsetKey, readPage, toConnection, type Page } from '../pagination';
+import { checkRecommendationFilter, normaliseTags } from '../validation';
 
 // Ranked lists page by offset; the cursor also carries the list's recommendationId so every
 // page of one list is attributed to it.
 type RankKey = [number, string];
 const isRankKey = (value: unknown): value is RankKey =>
-  Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && value[0] >= 0 && typeof value[1] === 'string';
-const isOffset = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+  Array.isArray(value) && value.length === 2 && isOffsetKey(value[0]) && typeof value[1] === 'string';
+const isOffset = isOffsetKey;
 
 const MAX_MUTUAL_SHOWN = 3;
 
@@ -79,6 +79,7 @@ export const recommendationResolvers: Resolvers = {
       const page = readPage(args, ctx.config.maxPageSize, isRankKey);
       const start = page.after === null ? 0 : page.after[0] + 1;
       const filter = args.filter ?? {};
+      checkRecommendationFilter(filter);
       const result = await ctx.recommender.recommendItems({
         userId: user.id,
         limit: start + page.limit + 1,
@@ -132,7 +133,7 @@ export const recommendationResolvers: Resolvers = {
       const page = offsetPage(ctx, args);
       const start = page.after === null ? 0 : page.after + 1;
       const rows = await ctx.recommender.similarUsers(user.id, start + page.limit + 1);
-      const connection = rankedConnection(await withVisibleUser(ctx, rows, (row) => row.id), page);
+      const connection = rankedConnection(await nameableAsSimilar(ctx, await withVisibleUser(ctx, rows, (row) => row.id)), page);
       return { ...connection, edges: connection.edges.map((e) => ({ cursor: e.cursor, node: e.node.row.user, score: e.node.row.score })) };
     },
   },
