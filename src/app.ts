@@ -48,6 +48,11 @@ export function formatError(services: AppServices) {
     if (thrown instanceof GraphQLError && isKnownCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
       return { message: formatted.message, ...where, extensions: { ...formatted.extensions } };
     }
+    // Apollo raises a few request-level errors without a code (an APQ hash that does not match
+    // its query): no path, no cause, nothing of ours, so they describe the request itself.
+    if (thrown instanceof GraphQLError && !thrown.originalError && !thrown.path && code === ErrorCode.INTERNAL_SERVER_ERROR) {
+      return { message: formatted.message, ...where, extensions: { code: ErrorCode.BAD_REQUEST } };
+    }
     switch (classifyDatabaseError(thrown)) {
       case ErrorCode.SERVICE_UNAVAILABLE:
         services.logger.warn({ err: thrown, path: formatted.path }, 'database unavailable');

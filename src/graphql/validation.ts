@@ -37,7 +37,7 @@ export const LATEST_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 // Longer limits for the input fields that are long by nature; the per-field rules below are
 // stricter and report UserErrors, this is the backstop that keeps giant strings out of SQL.
-const LENGTH_BY_NAME: Record<string, number> = { body: LIMITS.body.max };
+const LENGTH_BY_NAME: Record<string, number> = { body: 5 * LIMITS.body.max };
 
 // A high surrogate not followed by a low one, or a low one not preceded by a high one: not
 // Unicode, and Postgres would silently store U+FFFD instead.
