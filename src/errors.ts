@@ -70,6 +70,7 @@ interface Described {
   message?: unknown;
   kind?: unknown;
   originalCode?: unknown;
+  severity?: unknown;
   meta?: { driverAdapterError?: { cause?: Described } };
   cause?: unknown;
 }
@@ -84,6 +85,9 @@ export function classifyDatabaseError(thrown: unknown): ErrorCode | null {
     const adapter = e.meta?.driverAdapterError?.cause;
     const sqlState = String(adapter?.originalCode ?? (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : ''));
     const code = typeof e.code === 'string' ? e.code : '';
+    // FATAL ends the session: the server refused or dropped the connection (shutdown, database
+    // closed to connections, authentication), never a problem with one statement's input.
+    if (adapter?.severity === 'FATAL' || e.severity === 'FATAL') return ErrorCode.SERVICE_UNAVAILABLE;
     if (code === 'P2025' || code === 'P2003' || sqlState === '23503') return ErrorCode.NOT_FOUND;
     if (CLIENT_PRISMA.has(code) || CLIENT_SQLSTATE.test(sqlState)) return ErrorCode.BAD_USER_INPUT;
     if (OUTAGE_PRISMA.has(code) || OUTAGE_SQLSTATE.test(sqlState) || OUTAGE_NODE_CODES.has(code)) return ErrorCode.SERVICE_UNAVAILABLE;
