@@ -12,7 +12,8 @@
  */
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { Config } from './config';
-import { unauthenticated } from './errors';
+import { GraphQLError } from 'graphql';
+import { ErrorCode, RETRY_AFTER_SECONDS, unauthenticated } from './errors';
 import { MAX_INT4 } from './graphql/ids';
 
 export interface Viewer {
@@ -42,6 +43,17 @@ export function createTokenVerifier(config: Config): TokenVerifier {
   return async (token) => (await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })).payload;
 }
 
+function isKeySetOutage(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && ['ERR_JWKS_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN'].includes(code);
+}
+
+function unavailable(): GraphQLError {
+  return new GraphQLError('The identity provider is unreachable; retry later', {
+    extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfterSeconds: RETRY_AFTER_SECONDS, http: { status: 503, headers: new Map([['retry-after', String(RETRY_AFTER_SECONDS)]]) } },
+  });
+}
+
 function isAdminClaim(payload: JWTPayload): boolean {
   const role = payload.role;
   const roles = payload.roles;
@@ -57,7 +69,7 @@ export function userIdFromSubject(sub: unknown): number | null {
 
 /**
  * Null for anonymous requests; throws UNAUTHENTICATED (HTTP 401) for a present but invalid
- * header or token. Never throws anything else.
+ * header or token; SERVICE_UNAVAILABLE (503) when the JWKS cannot be fetched.
  */
 export async function viewerFromHeader(header: string | undefined, verify: TokenVerifier): Promise<Viewer | null> {
   if (header === undefined) return null;
@@ -66,7 +78,9 @@ export async function viewerFromHeader(header: string | undefined, verify: Token
   let payload: JWTPayload;
   try {
     payload = await verify(match[1]);
-  } catch {
+  } catch (error) {
+    // The identity provider's key set could not be fetched: not the client's fault, retryable.
+    if (isKeySetOutage(error)) throw unavailable();
     throw unauthenticated('Invalid or expired token', 401);
   }
   const userId = userIdFromSubject(payload.sub);
