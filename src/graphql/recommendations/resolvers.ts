@@ -2,7 +2,7 @@ import type { Item, User } from '../../generated/prisma/client';
 import type { Resolvers } from '../../generated/graphql';
 import type { Context } from '../../context';
 import { badInput } from '../../errors';
-import { loadOrNull, nameableAsSimilar, requireSelfOrAdmin, visibleItem, visibleUser } from '../access';
+import { loadOrNull, nameableAsSimilar, nameableForActivity, requireSelfOrAdmin, visibleItem, visibleUser } from '../access';
 import { isOffsetKey, readPage, toConnection, type Page } from '../pagination';
 import { checkRecommendationFilter, normaliseTags } from '../validation';
 
@@ -53,7 +53,7 @@ function rankedConnection<T>(rows: T[], page: Page<number>) {
 export const recommendationResolvers: Resolvers = {
   // Resolved only when a client selects them: each costs loads.
   RecommendationReason: {
-    users: (reason, _, ctx) => visibleUsers(ctx, reason.userIds, 3),
+    users: async (reason, _, ctx) => nameableForActivity(ctx, await visibleUsers(ctx, reason.userIds, 3)),
     item: async (reason, _, ctx) => (reason.itemId ? visibleItem(ctx, await loadOrNull(ctx.loaders.item, reason.itemId)) : null),
   },
 
