@@ -258,6 +258,7 @@ export async function createApp(services: AppServices): Promise<App> {
     express.json({ limit: config.maxBodyBytes }),
     expressMiddleware(apollo, { context: ({ res }) => contextFor(services, res) }),
   );
+  // Other routes (/admin, /metrics) go above this line.
   // Last: errors from any route above (body parser, assets) as GraphQL-shaped JSON.
   app.use(bodyErrors(services));
   return { httpServer, apollo };
