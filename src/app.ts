@@ -1,6 +1,11 @@
 /**
- * The HTTP surface: Apollo Server on /graphql behind CORS, query limits (GraphQL Armor),
- * error masking, health endpoints and an offline GraphiQL page.
+ * The HTTP surface: Apollo Server on /graphql behind CORS, authentication, rate limiting,
+ * query limits (GraphQL Armor, graphql-js token limit), error masking and HTTP statuses,
+ * health endpoints and an offline GraphiQL page.
+ *
+ * /graphql, in order: CORS -> authenticate (verify the token) -> rate limit (by verified user,
+ * else address) -> GraphiQL for browsers -> JSON body -> Apollo (context: the viewer must be an
+ * active user) -> body errors as GraphQL-shaped JSON.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,14 +19,15 @@ import express from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import http from 'node:http';
-import { createTokenVerifier, viewerFromHeader } from './auth';
+import { createTokenVerifier, viewerFromHeader, type TokenVerifier } from './auth';
 import { createContext, type AppServices, type Context } from './context';
 import { pendingMigrations } from './db/migrate';
-import { ErrorCode, isKnownCode } from './errors';
+import { classifyDatabaseError, ErrorCode, isKnownCode, RETRY_AFTER_SECONDS, serviceUnavailable, unauthenticated } from './errors';
 import { graphiqlPage, graphiqlAssets } from './graphiql';
 import { buildResolvers } from './graphql/resolvers';
 import { projectRoot } from './paths';
-import { rateLimit } from './rate-limit';
+import { rateLimit, type RequestAuth } from './rate-limit';
+import { loadOrNull } from './graphql/access';
 // Operator surface (issue 9): metrics and the admin console.
 import { adminConsole } from './admin/route';
 import { metricsEndpoint } from './metrics/endpoint';
@@ -32,24 +38,137 @@ export function loadTypeDefs(): string {
 }
 
 /**
- * Unknown errors become INTERNAL_SERVER_ERROR with a generic message (logged with their cause);
- * graphql-js parse and validation errors keep their message as BAD_USER_INPUT or their own code.
+ * What clients see of an error. Ours (GraphQLErrors with a code from the enum) and Apollo's own
+ * (parse, validation, persisted queries: clients act on them) keep code and message. Database
+ * failures are sorted once, here: the client's fault becomes BAD_USER_INPUT or NOT_FOUND, an
+ * outage SERVICE_UNAVAILABLE (HTTP 503 via `httpStatus`). Everything else is a bug: logged
+ * with its cause, masked as INTERNAL_SERVER_ERROR.
  */
 export function formatError(services: AppServices) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     const thrown = unwrapResolverError(error);
-    // Apollo labels every unexpected exception INTERNAL_SERVER_ERROR too; only errors we threw
-    // on purpose (GraphQLErrors with one of our codes) keep their message.
+    const where = { locations: formatted.locations, path: formatted.path };
     if (thrown instanceof GraphQLError && isKnownCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
-      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { ...formatted.extensions } };
+      return { message: formatted.message, ...where, extensions: { ...formatted.extensions } };
     }
-    if (code === 'GRAPHQL_PARSE_FAILED' || code === 'GRAPHQL_VALIDATION_FAILED' || code === 'BAD_REQUEST' || code === 'BAD_USER_INPUT') {
-      return { message: formatted.message, locations: formatted.locations, extensions: { code: ErrorCode.BAD_USER_INPUT, reason: code } };
+    // Apollo raises a few request-level errors without a code (an APQ hash that does not match
+    // its query): no path, no cause, nothing of ours, so they describe the request itself.
+    if (thrown instanceof GraphQLError && !thrown.originalError && !thrown.path && code === ErrorCode.INTERNAL_SERVER_ERROR) {
+      return { message: formatted.message, ...where, extensions: { code: ErrorCode.BAD_REQUEST } };
+    }
+    switch (classifyDatabaseError(thrown)) {
+      case ErrorCode.SERVICE_UNAVAILABLE:
+        services.logger.warn({ err: thrown, path: formatted.path }, 'database unavailable');
+        return { message: serviceUnavailable().message, ...where, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfterSeconds: RETRY_AFTER_SECONDS } };
+      case ErrorCode.NOT_FOUND:
+        services.logger.debug({ err: thrown, path: formatted.path }, 'reference to a missing row');
+        return { message: 'A referenced record does not exist', ...where, extensions: { code: ErrorCode.NOT_FOUND } };
+      case ErrorCode.BAD_USER_INPUT:
+        services.logger.debug({ err: thrown, path: formatted.path }, 'input the database refused');
+        return { message: 'An argument is malformed, out of range or already taken', ...where, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+      default:
+        break;
     }
     services.logger.error({ err: thrown, path: formatted.path }, 'unexpected error');
     const message = services.config.env === 'development' ? formatted.message : 'Internal server error';
     return { message, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  };
+}
+
+const requestError = (code: ErrorCode, message: string, status: number) =>
+  new GraphQLError(message, { extensions: { code, http: { status } } });
+
+/**
+ * Requests that cannot run are the client's mistake, answered 400 before execution: a
+ * document with several operations and no (or an unknown) operationName, and subscriptions,
+ * which this HTTP endpoint does not serve (graphql-js would fail them as an internal error).
+ */
+const operationSelection: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation, request }) {
+        if (!operation) {
+          throw requestError(
+            ErrorCode.BAD_USER_INPUT,
+            request.operationName ? `No operation named "${String(request.operationName).slice(0, 100)}"` : 'Several operations: give operationName',
+            400,
+          );
+        }
+        if (operation.operation === 'subscription') throw requestError(ErrorCode.BAD_USER_INPUT, 'Subscriptions are not supported over HTTP', 400);
+      },
+    };
+  },
+};
+
+/** SERVICE_UNAVAILABLE anywhere in a response makes it HTTP 503 with Retry-After. */
+const httpStatus: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        const errors = response.body.kind === 'single' ? response.body.singleResult.errors : response.body.initialResult.errors;
+        if (errors?.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) {
+          response.http.status = 503;
+          response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+        }
+      },
+    };
+  },
+};
+
+/**
+ * Verifies the bearer token once per request, before rate limiting (which keys on the result)
+ * and before Apollo (whose context reuses it). A refusal is kept, not sent: Apollo answers it
+ * as a GraphQL error with HTTP 401, in the response format the client asked for.
+ */
+function authenticate(verify: TokenVerifier) {
+  return async (req: express.Request, res: express.Response, next: express.NextFunction) => {
+    try {
+      res.locals.auth = { viewer: await viewerFromHeader(req.headers.authorization, verify) } satisfies RequestAuth;
+    } catch (error) {
+      res.locals.auth = { error: error as Error } satisfies RequestAuth;
+    }
+    next();
+  };
+}
+
+/**
+ * The per-request context. A verified token is not enough: its user must exist and not be
+ * erased (an identity provider knows nothing of our privacy erase), else UNAUTHENTICATED, 401.
+ */
+async function contextFor(services: AppServices, res: express.Response): Promise<Context> {
+  const auth = res.locals.auth as RequestAuth;
+  if ('error' in auth) throw auth.error;
+  const ctx = createContext(services, auth.viewer);
+  if (auth.viewer) {
+    let user;
+    try {
+      user = await loadOrNull(ctx.loaders.user, auth.viewer.userId);
+    } catch (error) {
+      if (classifyDatabaseError(error) !== ErrorCode.SERVICE_UNAVAILABLE) throw error;
+      services.logger.warn({ err: error }, 'database unavailable');
+      throw new GraphQLError(serviceUnavailable().message, {
+        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfterSeconds: RETRY_AFTER_SECONDS, http: { status: 503, headers: new Map([['retry-after', String(RETRY_AFTER_SECONDS)]]) } },
+      });
+    }
+    if (!user || user.erasedAt) throw unauthenticated('The token names no active user', 401);
+  }
+  return ctx;
+}
+
+/**
+ * Errors from the body parser (too large, malformed JSON, unsupported charset) and anything
+ * else thrown before Apollo: a GraphQL-shaped JSON body, never Express's HTML page or a stack.
+ */
+function bodyErrors(services: AppServices): express.ErrorRequestHandler {
+  return (error: { status?: number; type?: string }, _req, res, next) => {
+    if (res.headersSent) return next(error);
+    const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
+    if (status === 500) services.logger.error({ err: error }, 'unexpected error before GraphQL');
+    const message =
+      status === 413 ? 'Request body too large' : status === 415 ? 'Unsupported content type or charset: send UTF-8 JSON' : status === 500 ? 'Internal server error' : 'Malformed request body: send a JSON object';
+    const code = status === 500 ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_REQUEST;
+    res.status(status).json({ errors: [{ message, extensions: { code } }] });
   };
 }
 
@@ -83,13 +202,16 @@ export async function createApp(services: AppServices): Promise<App> {
     costLimit: { maxCost: config.maxQueryCost },
     maxAliases: { n: config.maxAliases },
     maxDirectives: { n: 20 },
-    maxTokens: { n: 5000 },
+    // Armor's token limit parses in a plugin hook, so its rejections (and every syntax error)
+    // surface as HTTP 500; graphql-js enforces the same limit in the parser (`parseOptions`).
+    maxTokens: { enabled: false },
     blockFieldSuggestion: { enabled: config.env === 'production' },
   }).protect();
   const apollo = new ApolloServer<Context>({
     typeDefs: loadTypeDefs(),
     resolvers: buildResolvers() as never,
     validationRules: armor.validationRules,
+    parseOptions: { maxTokens: config.maxQueryTokens },
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     introspection: true,
@@ -98,6 +220,8 @@ export async function createApp(services: AppServices): Promise<App> {
       ...armor.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      operationSelection,
+      httpStatus,
       requestLogger(services),
       metricsPlugin(services),
     ],
@@ -130,6 +254,7 @@ export async function createApp(services: AppServices): Promise<App> {
   app.use(
     '/graphql',
     cors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, maxAge: 600 }),
+    authenticate(verify),
     rateLimit(config.rateLimitPerMinute),
     (req, res, next) => {
       // A browser opening /graphql gets the IDE instead of a GraphQL error.
@@ -139,10 +264,11 @@ export async function createApp(services: AppServices): Promise<App> {
       }
       next();
     },
-    express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => createContext(services, await viewerFromHeader(req.headers.authorization, verify)),
-    }),
+    express.json({ limit: config.maxBodyBytes }),
+    expressMiddleware(apollo, { context: ({ res }) => contextFor(services, res) }),
   );
+  // Other routes (/admin, /metrics) go above this line.
+  // Last: errors from any route above (body parser, assets) as GraphQL-shaped JSON.
+  app.use(bodyErrors(services));
   return { httpServer, apollo };
 }

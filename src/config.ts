@@ -36,6 +36,10 @@ export interface Config {
   maxQueryDepth: number;
   maxQueryCost: number;
   maxAliases: number;
+  /** Lexical tokens in one GraphQL document (graphql-js parser limit). */
+  maxQueryTokens: number;
+  /** Largest JSON body on /graphql, in bytes; larger ones are answered 413. */
+  maxBodyBytes: number;
   /** Requests per minute per user (or per address when anonymous); 0 turns the limit off. */
   rateLimitPerMinute: number;
   retrainCron: string;
@@ -117,6 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 10, 1),
     maxQueryCost: int(env, 'MAX_QUERY_COST', 20000, 1),
     maxAliases: int(env, 'MAX_ALIASES', 30, 1),
+    maxQueryTokens: int(env, 'MAX_QUERY_TOKENS', 5000, 100),
+    maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 1200),
     retrainCron: env.RETRAIN_CRON || '0 3 * * *',
     retrainTz: env.RETRAIN_TZ || 'UTC',

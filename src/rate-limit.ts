@@ -1,24 +1,24 @@
 /**
- * Per-client request budget on /graphql: signed-in users by user id, anonymous callers by
- * address. Over budget, the request is answered 429 with a GraphQL error RATE_LIMITED and a
- * Retry-After header, before any parsing or database work.
+ * Per-client request budget on /graphql: requests with a verified token by user id, all others
+ * (anonymous, or a token that failed verification) by address. Over budget, the request is
+ * answered 429 with a GraphQL error RATE_LIMITED and a Retry-After header, before any parsing
+ * or database work.
+ *
+ * The key comes only from `res.locals.auth`, set by `authenticate` after the signature and
+ * claims were verified: a forged token naming a victim spends the forger's address budget,
+ * never the victim's.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { decodeJwt } from 'jose';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Viewer } from './auth';
 import { ErrorCode } from './errors';
 
-/** The key is only for bucketing: an unverified `sub` can spend its own budget, nobody else's. */
-function clientKey(req: Request): string {
-  const header = req.headers.authorization;
-  if (header?.startsWith('Bearer ')) {
-    try {
-      const sub = decodeJwt(header.slice(7)).sub;
-      if (sub) return `user:${sub}`;
-    } catch {
-      // a malformed token is refused later, with UNAUTHENTICATED; bucket it by address
-    }
-  }
+/** What `authenticate` found: a verified viewer, no token, or a refusal to answer with. */
+export type RequestAuth = { viewer: Viewer | null } | { error: Error };
+
+function clientKey(req: Request, res: Response): string {
+  const auth = res.locals.auth as RequestAuth | undefined;
+  if (auth && 'viewer' in auth && auth.viewer) return `user:${auth.viewer.userId}`;
   return `ip:${req.ip}`;
 }
 
@@ -27,7 +27,7 @@ export function rateLimit(requestsPerMinute: number) {
   return async (req: Request, res: Response, next: NextFunction) => {
     if (requestsPerMinute <= 0 || req.method === 'OPTIONS') return next();
     try {
-      await limiter.consume(clientKey(req));
+      await limiter.consume(clientKey(req, res));
       next();
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) return next(rejection);

@@ -36,3 +36,22 @@ describe('JWKS verification', () => {
     expect((await t.gql(`{ viewer { handle } }`, {}, otherIssuer)).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   });
 });
+
+describe('an unreachable identity provider', () => {
+  it('answers 503 SERVICE_UNAVAILABLE, not 401: the token may be fine', async () => {
+    const down = http.createServer();
+    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(down.address() as AddressInfo).port}/jwks.json`;
+    await new Promise<void>((resolve) => down.close(() => resolve()));
+    const t = await startTestServer({ JWT_JWKS_URL: url, JWT_SECRET: '' });
+    try {
+      const { privateKey } = await generateKeyPair('RS256');
+      const token = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('1').setExpirationTime('5m').sign(privateKey);
+      const res = await t.gql(`{ viewer { id } }`, {}, token);
+      expect(res.status).toBe(503);
+      expect(res.errors?.[0].extensions?.code).toBe('SERVICE_UNAVAILABLE');
+    } finally {
+      await t.close();
+    }
+  });
+});

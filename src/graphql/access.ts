@@ -3,6 +3,9 @@
  * - Users erased or in a block relation with the viewer resolve to null (admins see all).
  * - A private user's follows and interactions: the user, their friends and admins.
  * - Hidden items: their author and admins. Items of blocked authors vanish.
+ * - Recommendations name a user (similarUsers, reasons) only where that user's activity is
+ *   visible: a private user is never revealed as similar, or as having engaged with an item,
+ *   to someone who is not their friend (following them one way is not enough).
  */
 import type { Item, User } from '../generated/prisma/client';
 import type { Context } from '../context';
@@ -52,6 +55,17 @@ export async function canSeeActivity(ctx: Context, user: User): Promise<boolean>
 
 export async function requireActivityVisible(ctx: Context, user: User): Promise<void> {
   if (!(await canSeeActivity(ctx, user))) throw forbidden('This account is private');
+}
+
+/** Users the viewer may be shown as similar to someone: visible, not erased, activity visible. */
+export async function nameableAsSimilar<T extends { user: User }>(ctx: Context, rows: T[]): Promise<T[]> {
+  const allowed = await Promise.all(rows.map((row) => !row.user.erasedAt && canSeeActivity(ctx, row.user)));
+  return rows.filter((_, i) => allowed[i]);
+}
+
+/** Users a recommendation reason may name for what they did ("friends engaged"). */
+export async function nameableForActivity(ctx: Context, users: User[]): Promise<User[]> {
+  return (await nameableAsSimilar(ctx, users.map((user) => ({ user })))).map((row) => row.user);
 }
 
 export async function canSeeItem(ctx: Context, item: Item): Promise<boolean> {

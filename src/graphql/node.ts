@@ -1,7 +1,7 @@
 import type { Resolvers } from '../generated/graphql';
 import { badInput } from '../errors';
 import { canSeeActivity, loadOrNull, requireAdmin, visibleItem, visibleUser } from './access';
-import { parseGlobalId, type NodeType } from './ids';
+import { inKeyRange, parseGlobalId, type NodeType } from './ids';
 
 /** Tags a row with its GraphQL type for Node.__resolveType. */
 function asNode<T extends object>(row: T | null, type: NodeType): never {
@@ -15,7 +15,7 @@ export const nodeResolvers: Resolvers = {
   Query: {
     node: async (_, args, ctx) => {
       const parsed = parseGlobalId(args.id);
-      if (!parsed) throw badInput(`"${args.id}" is not a valid id`, 'id');
+      if (!parsed || !inKeyRange(parsed.type, parsed.id)) throw badInput(`"${args.id.slice(0, 100)}" is not a valid id`, 'id');
       const id = Number(parsed.id);
       switch (parsed.type) {
         case 'User':
@@ -35,7 +35,7 @@ export const nodeResolvers: Resolvers = {
           return asNode(owner && (await canSeeActivity(ctx, owner)) ? interaction : null, 'Interaction');
         }
         default:
-          throw badInput(`"${args.id}" is not a valid id`, 'id');
+          throw badInput(`"${args.id.slice(0, 100)}" is not a valid id`, 'id');
       }
     },
   },

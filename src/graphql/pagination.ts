@@ -3,6 +3,8 @@
  * row, so pages stay stable while rows are inserted (keyset pagination).
  */
 import { badInput } from '../errors';
+import { MAX_INT4 } from './ids';
+import { EARLIEST_TIME, LATEST_TIME } from './validation';
 
 export interface PageArgs {
   first?: number | null;
@@ -68,15 +70,32 @@ export function toConnection<T, E extends object = object>(
   };
 }
 
-export const isIdKey = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0;
+// Cursors are client-controlled: every key is checked to fit the column it is compared with,
+// so a forged cursor is BAD_USER_INPUT and never an out-of-range error from Postgres.
+const isIntBetween = (value: unknown, min: number, max: number): value is number =>
+  Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
 
-/** [ISO time, id] keys for lists ordered by time then id, newest first. */
+/** Ids of int4 keys (users, items, model versions, runs). */
+export const isIdKey = (value: unknown): value is number => isIntBetween(value, 1, MAX_INT4);
+
+/** Ids of int8 keys that travel as JSON numbers (interactions): any positive safe integer. */
+export const isBigIdKey = (value: unknown): value is number => isIntBetween(value, 1, Number.MAX_SAFE_INTEGER);
+
+// The exact form toISOString writes, so the instant is unambiguous and within what we store.
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const isStoredInstant = (value: unknown): value is string => {
+  if (typeof value !== 'string' || !ISO_INSTANT.test(value)) return false;
+  const time = Date.parse(value);
+  return time >= EARLIEST_TIME && time <= LATEST_TIME;
+};
+
+/** [ISO time, user id] keys for follow lists ordered by time then id, newest first. */
 export const isTimeIdKey = (value: unknown): value is [string, number] =>
-  Array.isArray(value) &&
-  value.length === 2 &&
-  typeof value[0] === 'string' &&
-  !Number.isNaN(Date.parse(value[0])) &&
-  isIdKey(value[1]);
+  Array.isArray(value) && value.length === 2 && isStoredInstant(value[0]) && isIdKey(value[1]);
+
+/** [ISO time, interaction id] keys. */
+export const isTimeBigIdKey = (value: unknown): value is [string, number] =>
+  Array.isArray(value) && value.length === 2 && isStoredInstant(value[0]) && isBigIdKey(value[1]);
 
 /** Offset keys for ranked lists (recommendations), where the list itself is the order. */
-export const isOffsetKey = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+export const isOffsetKey = (value: unknown): value is number => isIntBetween(value, 0, 100000);

@@ -8,6 +8,7 @@ import { nodeResolvers } from './node';
 import { recommendationResolvers } from './recommendations/resolvers';
 import { socialResolvers } from './social/resolvers';
 import { userResolvers } from './users/resolvers';
+import { checkArguments } from './validation';
 
 const domains: Resolvers[] = [
   nodeResolvers,
@@ -19,11 +20,27 @@ const domains: Resolvers[] = [
   adminResolvers,
 ];
 
+type FieldResolver = (parent: unknown, args: Record<string, unknown>, ctx: unknown, info: unknown) => unknown;
+
+/** Every field's arguments pass the one validation layer before its resolver runs. */
+function withCheckedArguments(resolve: FieldResolver): FieldResolver {
+  return (parent, args, ctx, info) => {
+    checkArguments(args);
+    return resolve(parent, args, ctx, info);
+  };
+}
+
 export function buildResolvers(): Resolvers {
   const merged: Record<string, Record<string, unknown>> = {};
   for (const domain of domains) {
     for (const [type, fields] of Object.entries(domain)) {
-      merged[type] = { ...merged[type], ...(fields as Record<string, unknown>) };
+      const checked = Object.fromEntries(
+        Object.entries(fields as Record<string, unknown>).map(([name, resolve]) => [
+          name,
+          typeof resolve === 'function' && !name.startsWith('__') ? withCheckedArguments(resolve as FieldResolver) : resolve,
+        ]),
+      );
+      merged[type] = { ...merged[type], ...checked };
     }
   }
   return { ...(merged as Resolvers), DateTime: DateTimeResolver, JSON: JSONResolver };

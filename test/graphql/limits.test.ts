@@ -21,7 +21,8 @@ describe('hostile and malformed requests', () => {
     let selection = 'id';
     for (let i = 0; i < 10; i++) selection = `followers { edges { node { ${selection} } } }`;
     const res = await t.gql(`{ users { edges { node { ${selection} } } } }`);
-    expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(res.errors?.[0].message).toMatch(/depth/i);
     expect(res.data).toBeUndefined();
     expect(t.database.db.queryCount.value).toBe(before);
@@ -30,7 +31,7 @@ describe('hostile and malformed requests', () => {
   it('rejects an alias bomb', async () => {
     const aliases = Array.from({ length: 50 }, (_, i) => `a${i}: viewer { id }`).join(' ');
     const res = await t.gql(`{ ${aliases} }`);
-    expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(res.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(res.errors?.[0].message).toMatch(/alias/i);
   });
 
@@ -40,15 +41,15 @@ describe('hostile and malformed requests', () => {
     const wide = Array.from({ length: 7 }, (_, i) => `f${i}: users { edges { node { ${fields} followers { edges { node { ${fields} following { edges { node { ${fields} } } } } } } } } }`).join(' ');
     const res = await costly.gql(`{ ${wide} }`);
     await costly.close();
-    expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(res.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(res.errors?.[0].message).toMatch(/cost/i);
   });
 
-  it('reports syntax errors and unknown fields as BAD_USER_INPUT without internals', async () => {
+  it("reports syntax errors and unknown fields with Apollo's codes, HTTP 400, without internals", async () => {
     const syntax = await t.gql(`{ users { `);
-    expect(syntax.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(syntax).toMatchObject({ status: 400, errors: [{ extensions: { code: 'GRAPHQL_PARSE_FAILED' } }] });
     const unknown = await t.gql(`{ nope }`);
-    expect(unknown.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(unknown).toMatchObject({ status: 400, errors: [{ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] });
     expect(JSON.stringify(unknown)).not.toMatch(/stacktrace|at \w+ \(/);
   });
 

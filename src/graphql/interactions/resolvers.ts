@@ -43,6 +43,9 @@ async function validate(
     max: LIMITS.recommendationId.max,
   });
   if (recommendationError) errors.push(recommendationError);
+  if (input.value != null && !(Math.abs(input.value) <= LIMITS.interactionValue.max)) {
+    errors.push(userError('INVALID', `value must be between -${LIMITS.interactionValue.max} and ${LIMITS.interactionValue.max}`, [...path, 'value']));
+  }
   if (errors.length) return { errors };
   return {
     ok: {

@@ -9,7 +9,7 @@ import {
   visibleUser,
 } from '../access';
 import { fromGlobalId, toGlobalId } from '../ids';
-import { isIdKey, isTimeIdKey, readPage, toConnection } from '../pagination';
+import { isIdKey, isTimeBigIdKey, readPage, toConnection } from '../pagination';
 import { errorsOf, isUniqueViolation, LIMITS, normaliseTags, tags, text } from '../validation';
 import { listItems } from './queries';
 
@@ -63,7 +63,7 @@ export const itemResolvers: Resolvers = {
     author: async (item, _, ctx) => (item.authorId ? visibleUser(ctx, await loadOrNull(ctx.loaders.user, item.authorId)) : null),
     counts: (item, _, ctx) => ctx.loaders.itemCountsByType.load(item.id) as never,
     viewerInteractions: async (item, args, ctx) => {
-      const page = readPage(args, ctx.config.maxPageSize, isTimeIdKey);
+      const page = readPage(args, ctx.config.maxPageSize, isTimeBigIdKey);
       if (!ctx.viewer) return toConnection([], page, () => null);
       const rows = page.after
         ? await ctx.prisma.interaction.findMany({

@@ -3,9 +3,9 @@ import type { Item, User } from '../../generated/prisma/client';
 import type { Resolvers } from '../../generated/graphql';
 import type { Context } from '../../context';
 import { badInput } from '../../errors';
-import { loadOrNull, requireSelfOrAdmin, visibleItem, visibleUser } from '../access';
-import { readPage, toConnection, type Page } from '../pagination';
-import { normaliseTags } from '../validation';
+import { loadOrNull, nameableAsSimilar, nameableForActivity, requireSelfOrAdmin, visibleItem, visibleUser } from '../access';
+import { isOffsetKey, readPage, toConnection, type Page } from '../pagination';
+import { checkRecommendationFilter, normaliseTags } from '../validation';
 import { shownFriendReasons, shownItemReasons } from './reasons';
 import { recordRecommendation } from '../../metrics/registry';
 
@@ -13,8 +13,8 @@ import { recordRecommendation } from '../../metrics/registry';
 // page of one list is attributed to it.
 type RankKey = [number, string];
 const isRankKey = (value: unknown): value is RankKey =>
-  Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && value[0] >= 0 && typeof value[1] === 'string';
-const isOffset = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+  Array.isArray(value) && value.length === 2 && isOffsetKey(value[0]) && typeof value[1] === 'string';
+const isOffset = isOffsetKey;
 
 const MAX_MUTUAL_SHOWN = 3;
 
@@ -68,7 +68,7 @@ function rankedConnection<T>(rows: T[], page: Page<number>) {
 export const recommendationResolvers: Resolvers = {
   // Resolved only when a client selects them: each costs loads.
   RecommendationReason: {
-    users: (reason, _, ctx) => visibleUsers(ctx, reason.userIds, 3),
+    users: async (reason, _, ctx) => nameableForActivity(ctx, await visibleUsers(ctx, reason.userIds, 3)),
     item: async (reason, _, ctx) => (reason.itemId ? visibleItem(ctx, await loadOrNull(ctx.loaders.item, reason.itemId)) : null),
   },
 
@@ -97,6 +97,7 @@ export const recommendationResolvers: Resolvers = {
       const page = readPage(args, ctx.config.maxPageSize, isRankKey);
       const start = page.after === null ? 0 : page.after[0] + 1;
       const filter = args.filter ?? {};
+      checkRecommendationFilter(filter);
       const result = await ctx.recommender.recommendItems({
         userId: user.id,
         limit: start + page.limit + 1,
@@ -153,7 +154,7 @@ export const recommendationResolvers: Resolvers = {
       const page = offsetPage(ctx, args);
       const start = page.after === null ? 0 : page.after + 1;
       const rows = await ctx.recommender.similarUsers(user.id, start + page.limit + 1);
-      const connection = rankedConnection(await withVisibleUser(ctx, rows, (row) => row.id), page);
+      const connection = rankedConnection(await nameableAsSimilar(ctx, await withVisibleUser(ctx, rows, (row) => row.id)), page);
       return { ...connection, edges: connection.edges.map((e) => ({ cursor: e.cursor, node: e.node.row.user, score: e.node.row.score })) };
     },
   },

@@ -13,7 +13,7 @@ import {
   visibleUser,
 } from '../access';
 import { fromGlobalId, toGlobalId } from '../ids';
-import { isIdKey, readPage, toConnection } from '../pagination';
+import { isBigIdKey, isIdKey, readPage, toConnection } from '../pagination';
 import { errorsOf, handle, isUniqueViolation, LIMITS, text } from '../validation';
 import { eraseUser, listUsers } from './queries';
 
@@ -69,7 +69,7 @@ export const userResolvers: Resolvers = {
     },
     interactions: async (user, args, ctx) => {
       await requireActivityVisible(ctx, user);
-      const page = readPage(args, ctx.config.maxPageSize, isIdKey);
+      const page = readPage(args, ctx.config.maxPageSize, isBigIdKey);
       const rows = await ctx.prisma.interaction.findMany({
         where: {
           userId: user.id,
