@@ -131,7 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keepModelVersions: int(env, 'KEEP_MODEL_VERSIONS', 5, 1),
     modelPollMs: int(env, 'MODEL_POLL_MS', 5000, 100),
     trendingCacheMs: int(env, 'TRENDING_CACHE_MS', 60000),
-    recommendationCacheMs: int(env, 'RECOMMENDATION_CACHE_MS', 10000),
+    recommendationCacheMs: int(env, 'RECOMMENDATION_CACHE_MS', 600000),
     metricsToken: env.METRICS_TOKEN || null,
   };
 }
