@@ -19,6 +19,7 @@ import { activeVersionSummary, activateVersion, lastRun, type VersionSummary } f
 import { ActiveModels } from './serving/active-models';
 import type { LoadedItemModel } from './serving/items';
 import { loadTf } from './tf-backend';
+import { servingFor, type ArmChoice } from '../online/online';
 import { blockedWith, loadUserState } from './user-state';
 
 export type Source = 'MODEL' | 'FALLBACK';
@@ -62,6 +63,8 @@ export interface ItemRequest {
   category?: string | null;
   tags?: string[] | null;
   excludeSeen: boolean;
+  /** The experiment arm the user is in (src/online): serves that arm's version. */
+  arm?: ArmChoice | null;
 }
 
 export interface RecommenderDeps {
@@ -111,16 +114,16 @@ export class RecommenderService {
     return this.models.sync();
   }
 
-  async recommendItems(request: ItemRequest): Promise<{ source: Source; recommendationId: string; items: RecommendedItem[] }> {
+  async recommendItems(request: ItemRequest): Promise<{ source: Source; recommendationId: string; versionId: number | null; items: RecommendedItem[] }> {
     const recommendationId = randomUUID();
-    const serving = this.models.items;
+    const serving = servingFor(this.models.items, request.arm);
     // Lists are cached per user for a few seconds (dropped at once when this process records
     // the user's behaviour), keyed by the serving version and the filter.
     const version = serving.phase === 'ready' ? serving.version.id : 0;
     const key = `${version}|${request.category ?? ''}|${(request.tags ?? []).join(',')}|${request.excludeSeen}`;
     const cached = this.userLists?.get(request.userId)?.get(key);
     if (cached && cached.limit >= request.limit) {
-      return { source: cached.source, recommendationId, items: cached.items.slice(0, request.limit) };
+      return { source: cached.source, recommendationId, versionId: cached.source === 'MODEL' ? version : null, items: cached.items.slice(0, request.limit) };
     }
     // Round up so the next page of the same list is served from the same entry.
     const limit = Math.ceil(request.limit / 50) * 50;
@@ -138,7 +141,7 @@ export class RecommenderService {
       lists.set(key, { ...result, limit });
       this.userLists.set(request.userId, lists);
     }
-    return { source: result.source, recommendationId, items: result.items.slice(0, request.limit) };
+    return { source: result.source, recommendationId, versionId: result.source === 'MODEL' ? version : null, items: result.items.slice(0, request.limit) };
   }
 
   /** The user's behaviour or relations changed: their next list is computed afresh. */
@@ -186,7 +189,7 @@ export class RecommenderService {
   }
 
 
-  async suggestFriends(userId: number, limit: number): Promise<{ source: Source; suggestions: FriendSuggestion[] }> {
+  async suggestFriends(userId: number, limit: number): Promise<{ source: Source; versionId: number | null; suggestions: FriendSuggestion[] }> {
     const prisma = this.deps.db.prisma;
     const [blocked, following] = await Promise.all([blockedWith(this.deps.db, userId), this.followingOf(userId)]);
     const exclude = new Set([...blocked, ...following]);
@@ -207,7 +210,8 @@ export class RecommenderService {
       select: { id: true },
     });
     const gone = new Set(erased.map((user) => user.id));
-    return { source, suggestions: suggestions.filter((s) => !gone.has(s.userId) && !exclude.has(s.userId)).slice(0, limit) };
+    const versionId = source === 'MODEL' && serving.phase === 'ready' ? serving.version.id : null;
+    return { source, versionId, suggestions: suggestions.filter((s) => !gone.has(s.userId) && !exclude.has(s.userId)).slice(0, limit) };
   }
 
   async similarItems(itemId: number, limit: number): Promise<ScoredId[]> {
