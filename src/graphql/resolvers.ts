@@ -2,6 +2,7 @@
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { Resolvers } from '../generated/graphql';
 import { adminResolvers } from './admin/resolvers';
+import { experimentResolvers } from './experiments/resolvers';
 import { interactionResolvers } from './interactions/resolvers';
 import { itemResolvers } from './items/resolvers';
 import { nodeResolvers } from './node';
@@ -17,6 +18,7 @@ const domains: Resolvers[] = [
   interactionResolvers,
   recommendationResolvers,
   adminResolvers,
+  experimentResolvers,
 ];
 
 export function buildResolvers(): Resolvers {

@@ -64,7 +64,8 @@ export async function createExperiment(prisma: PrismaClient, input: NewExperimen
   for (const id of ids) {
     const version = found.find((v) => v.id === id);
     if (!version) return { error: `Model version ${id} does not exist`, code: 'NOT_FOUND' };
-    if (version.kind !== input.kind || version.status === 'REJECTED') {
+    // REJECTED only means "worse offline than the active one": exactly what an online test may overturn.
+    if (version.kind !== input.kind) {
       return { error: `Model version ${id} is not a usable ${input.kind} version`, code: 'INVALID' };
     }
   }
