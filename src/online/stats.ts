@@ -49,6 +49,17 @@ export interface SequentialComparison {
 }
 
 /**
+ * p(1-p)/n, with p kept half an observation away from 0 and 1: an arm where every
+ * impression was hidden (or none was) still has sampling uncertainty, and a zero variance
+ * would make any difference look infinitely significant or, if both are extreme, undefined.
+ */
+function binomialVariance(p: number, n: number): number {
+  if (n === 0) return Infinity;
+  const q = Math.min(Math.max(p, 0.5 / n), 1 - 0.5 / n);
+  return (q * (1 - q)) / n;
+}
+
+/**
  * mSPRT for a difference in proportions. `tau` is the standard deviation of the mixing
  * distribution, i.e. the size of difference the test is most sensitive to (in absolute rate
  * units). Lambda = sqrt(V/(V+tau^2)) * exp(d^2 tau^2 / (2 V (V+tau^2))) with d the observed
@@ -58,10 +69,9 @@ export function compareSequential(control: Counts, treatment: Counts, tau: numbe
   const pc = control.trials ? control.successes / control.trials : 0;
   const pt = treatment.trials ? treatment.successes / treatment.trials : 0;
   const difference = pt - pc;
-  const variance =
-    (control.trials ? (pc * (1 - pc)) / control.trials : Infinity) + (treatment.trials ? (pt * (1 - pt)) / treatment.trials : Infinity);
-  // No variance (all 0 or all 1 on both sides, or an empty arm): no evidence either way.
-  if (!(variance > 0) || !Number.isFinite(variance)) {
+  const variance = binomialVariance(pc, control.trials) + binomialVariance(pt, treatment.trials);
+  // An empty arm: no evidence either way.
+  if (!Number.isFinite(variance)) {
     return { difference, variance, likelihoodRatio: 1, pValue: 1, interval: { low: -1, high: 1 }, significant: false };
   }
   const t2 = tau * tau;
