@@ -48,6 +48,13 @@ describe('mSPRT for a difference in proportions', () => {
     expect(r.significant).toBe(false);
   });
 
+  it('still sees a difference when one arm is all-or-nothing (variance kept half an observation from 0)', () => {
+    // q = 0.5/30 for both arms: V = 2 · (1/60)(59/60)/30; d = 1.
+    const r = compareSequential({ successes: 0, trials: 30 }, { successes: 30, trials: 30 }, 0.05);
+    expect(r.variance).toBeCloseTo((2 * (1 / 60) * (59 / 60)) / 30, 12);
+    expect(r.significant).toBe(true);
+  });
+
   it('the always-valid interval excludes 0 exactly when the test rejects', () => {
     for (const xt of [105, 120, 135, 150, 165]) {
       const r = compareSequential({ successes: 100, trials: 1000 }, { successes: xt, trials: 1000 }, 0.05);
