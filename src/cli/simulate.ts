@@ -139,10 +139,12 @@ async function main(): Promise<void> {
     const items = new Map((await db.query<{ id: number; externalId: string }>(`SELECT id, "externalId" FROM "Item"`)).map((r) => [r.externalId, Number(r.id)]));
     const positives = new Map<number, Set<number>>();
     for (const user of users) {
-      const held = heldOut.get(user.externalId);
-      if (held) positives.set(Number(user.id), new Set([...held].map((e) => items.get(e)).filter((id): id is number => id !== undefined)));
+      // The importer namespaces external ids by dataset ("lastfm:123").
+      const held = heldOut.get(user.externalId.slice(dataset.length + 1));
+      if (held) positives.set(Number(user.id), new Set([...held].map((e) => items.get(`${dataset}:${e}`)).filter((id): id is number => id !== undefined)));
     }
     const userIds = [...positives.keys()];
+    if (userIds.length === 0) throw new Error('no user has held-out interactions');
     const tokens = new Map<number, string>();
     const target: ReplayTarget = {
       async gql(query, variables, userId) {
