@@ -131,10 +131,10 @@ export class OnlineEvaluation {
     this.refreshing ??= (async () => {
       try {
         const [experiments, active] = await Promise.all([
-          runningExperiments(this.db.prisma),
-          this.db.prisma.modelVersion.findMany({ where: { status: 'ACTIVE' }, select: { id: true, kind: true } }),
+          runningExperiments(this.db),
+          this.db.query<{ id: number; kind: ModelKind }>(`SELECT id, kind FROM "ModelVersion" WHERE status = 'ACTIVE'`),
         ]);
-        this.activeIds = new Map(active.map((v) => [v.kind, v.id]));
+        this.activeIds = new Map(active.map((v) => [v.kind, Number(v.id)]));
         const wanted = new Set<number>();
         for (const e of experiments) {
           for (const arm of e.arms) if (!arm.stoppedAt && this.activeIds.get(e.kind) !== arm.versionId) wanted.add(arm.versionId);
