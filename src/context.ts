@@ -6,12 +6,14 @@ import { createLoaders, type Loaders } from './db/loaders';
 import type { PrismaClient } from './generated/prisma/client';
 import type { Logger } from './logger';
 import type { RecommenderService } from './recommender/service';
+import type { OnlineEvaluation } from './online/online';
 
 export interface AppServices {
   config: Config;
   db: Database;
   logger: Logger;
   recommender: RecommenderService;
+  online: OnlineEvaluation;
 }
 
 export interface Context extends AppServices {

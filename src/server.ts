@@ -13,6 +13,8 @@ import { startRetrain, type RetrainDeps, type Trigger } from './jobs/retrain';
 import { startScheduler } from './jobs/scheduler';
 import type { ModelKind } from './recommender/artifact';
 import { RecommenderService } from './recommender/service';
+import { OnlineEvaluation } from './online/online';
+import { readOnlineSettings, type OnlineSettings } from './online/settings';
 
 export interface RunningServer {
   url: string;
@@ -21,10 +23,11 @@ export interface RunningServer {
   app: App;
   db: Database;
   recommender: RecommenderService;
+  online: OnlineEvaluation;
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger, options: { db?: Database } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger, options: { db?: Database; online?: OnlineSettings } = {}): Promise<RunningServer> {
   const db =
     options.db ??
     (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }));
@@ -60,13 +63,16 @@ export async function startServer(config: Config, logger: Logger, options: { db?
       if (!recommender.hasModel(kind)) void retrain(kind, 'STARTUP');
     }
   }
-  const app = await createApp({ config, db, logger, recommender });
+  const online = new OnlineEvaluation(db, logger.child({ component: 'online' }), options.online ?? readOnlineSettings(process.env));
+  await online.start();
+  const app = await createApp({ config, db, logger, recommender, online });
   await new Promise<void>((resolve, reject) => {
     app.httpServer.once('error', reject);
     app.httpServer.listen(config.port, resolve);
   }).catch(async (error: Error) => {
     scheduler.stop();
     await recommender.stop();
+    await online.stop();
     await Promise.allSettled(running);
     if (!options.db) await db.close();
     throw new Error(`Cannot listen on port ${config.port}: ${error.message}`);
@@ -81,11 +87,14 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     app,
     db,
     recommender,
+    online,
     stop: () =>
       (stopping ??= (async () => {
         scheduler.stop();
         await recommender.stop();
         await app.apollo.stop();
+        // After the drain: every impression of a served request is written before the database closes.
+        await online.stop();
         // A run in progress finishes and records itself before the database closes.
         await Promise.allSettled(running);
         if (!options.db) await db.close();

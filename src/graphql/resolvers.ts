@@ -2,6 +2,7 @@
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { Resolvers } from '../generated/graphql';
 import { adminResolvers } from './admin/resolvers';
+import { experimentResolvers } from './experiments/resolvers';
 import { interactionResolvers } from './interactions/resolvers';
 import { itemResolvers } from './items/resolvers';
 import { nodeResolvers } from './node';
@@ -18,6 +19,7 @@ const domains: Resolvers[] = [
   interactionResolvers,
   recommendationResolvers,
   adminResolvers,
+  experimentResolvers,
 ];
 
 type FieldResolver = (parent: unknown, args: Record<string, unknown>, ctx: unknown, info: unknown) => unknown;

@@ -21,7 +21,7 @@ import { coEngagedItems, friendsOfFriends, newestItems, trendingItems, type Tren
 import { freshItems, weave } from './fresh';
 import type { SourceName } from './items/features';
 import { ModelAdmin, type RetrainHooks } from './model-admin';
-import { ActiveModels } from './serving/active-models';
+import { ActiveModels, type Serving } from './serving/active-models';
 import { ChangeFeed, type ChangeNote } from './serving/change-feed';
 import type { LoadedItemModel } from './serving/items';
 import { RowCache } from './serving/rows';
@@ -29,6 +29,7 @@ import { UserStates } from './serving/user-states';
 import type { FriendSuggestion, ItemReason, ItemRequest, ReasonKind, ScoredId, Source } from './types';
 import type { UserState } from './user-state';
 import { recordCacheLookup } from '../metrics/registry';
+import { servingFor } from '../online/online';
 
 export type { ItemReason } from './types';
 
@@ -44,6 +45,8 @@ export interface ServedItem {
 export interface ServedList {
   source: Source;
   recommendationId: string;
+  /** The model version that ranked the list (null for a fallback): impressions record it. */
+  versionId: number | null;
   items: ServedItem[];
   /** Reasons for entries of this list (the page served); computed only when asked. */
   explain(items: ServedItem[]): ItemReason[][];
@@ -157,7 +160,7 @@ export class RecommenderService {
 
   async recommendItems(request: ItemRequest): Promise<ServedList> {
     const recommendationId = randomUUID();
-    const serving = this.models.items;
+    const serving = servingFor(this.models.items, request.arm);
     const entry = this.states.get(request.userId);
     const state = await entry.state;
     const version = serving.phase === 'ready' ? serving.version.id : 0;
@@ -167,7 +170,7 @@ export class RecommenderService {
     if (!list || list.limit < request.limit) {
       // Round up so the next page of the same list is served from the same entry.
       const limit = Math.ceil(request.limit / 50) * 50;
-      list = await this.computeList(state, { ...request, limit });
+      list = await this.computeList(serving, state, { ...request, limit });
       this.lists.set(key, list);
     }
     const { model } = list;
@@ -177,11 +180,11 @@ export class RecommenderService {
       const byId = new Map(explained.map((e) => [e.itemId, e.reasons]));
       return items.map((item) => item.reasons ?? byId.get(item.itemId) ?? []);
     };
-    return { source: list.source, recommendationId, items: list.items.slice(0, request.limit), explain };
+    const versionId = list.source === 'MODEL' && serving.phase === 'ready' ? serving.version.id : null;
+    return { source: list.source, recommendationId, versionId, items: list.items.slice(0, request.limit), explain };
   }
 
-  private async computeList(state: UserState, request: ItemRequest): Promise<CachedList> {
-    const serving = this.models.items;
+  private async computeList(serving: Serving<LoadedItemModel>, state: UserState, request: ItemRequest): Promise<CachedList> {
     if (serving.phase === 'ready') {
       try {
         return { source: 'MODEL', items: await this.modelItems(serving.model, state, request), limit: request.limit, model: serving.model, state };
@@ -222,7 +225,7 @@ export class RecommenderService {
     });
   }
 
-  async suggestFriends(userId: number, limit: number): Promise<{ source: Source; suggestions: FriendSuggestion[] }> {
+  async suggestFriends(userId: number, limit: number): Promise<{ source: Source; versionId: number | null; suggestions: FriendSuggestion[] }> {
     const state = await this.states.get(userId).state;
     const exclude = new Set([...state.blocked, ...state.following]);
     const serving = this.models.friends;
@@ -238,7 +241,8 @@ export class RecommenderService {
     }
     if (source === 'FALLBACK') suggestions = await this.fallbackFriends(userId, limit + 20, exclude);
     const rows = await this.users.getMany(suggestions.map((s) => s.userId));
-    return { source, suggestions: suggestions.filter((s, i) => rows[i] && !rows[i]!.erasedAt && !exclude.has(s.userId)).slice(0, limit) };
+    const versionId = source === 'MODEL' && serving.phase === 'ready' ? serving.version.id : null;
+    return { source, versionId, suggestions: suggestions.filter((s, i) => rows[i] && !rows[i]!.erasedAt && !exclude.has(s.userId)).slice(0, limit) };
   }
 
   async similarItems(itemId: number, limit: number): Promise<ScoredId[]> {

@@ -2,6 +2,8 @@
  * Types shared by serving, training and the resolvers. This module imports nothing, so any
  * file may use it without joining an import cycle.
  */
+import type { ArmChoice } from '../online/online';
+
 export type Source = 'MODEL' | 'FALLBACK';
 
 export type ReasonKind =
@@ -44,6 +46,8 @@ export interface ItemRequest {
   category?: string | null;
   tags?: string[] | null;
   excludeSeen: boolean;
+  /** The experiment arm the user is in (src/online): serves that arm's version. */
+  arm?: ArmChoice | null;
 }
 
 export interface HistoryEntry {

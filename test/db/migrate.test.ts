@@ -4,6 +4,9 @@ import { getDMMF } from '@prisma/internals';
 import { appliedMigrations, migrate, pendingMigrations, readMigrations } from '../../src/db/migrate';
 import { createEmptyDatabase, type TestDatabase } from '../helpers/db';
 
+// information_schema names array element types by their internal udt ("_int4").
+const ARRAY_ELEMENT: Record<string, string> = { _text: 'text', _int4: 'integer' };
+
 let test: TestDatabase;
 beforeAll(async () => {
   test = await createEmptyDatabase();
@@ -95,7 +98,7 @@ describe('migrations match schema.prisma', () => {
       )
     ).map((c) => {
       const type =
-        c.data_type === 'USER-DEFINED' ? c.udt_name : c.data_type === 'ARRAY' ? `${c.udt_name === '_text' ? 'text' : c.udt_name}[]` : c.data_type;
+        c.data_type === 'USER-DEFINED' ? c.udt_name : c.data_type === 'ARRAY' ? `${ARRAY_ELEMENT[c.udt_name] ?? c.udt_name}[]` : c.data_type;
       return `${c.table_name}.${c.column_name} ${type} ${c.is_nullable === 'YES' ? 'NULL' : 'NOT NULL'}`;
     });
     const constraintColumns = `(SELECT string_agg(a.attname, ',' ORDER BY k.ord) FROM unnest(c.conkey) WITH ORDINALITY k(attnum, ord)

@@ -1,4 +1,5 @@
 import type { FieldNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
+import { randomUUID } from 'node:crypto';
 import type { Item, User } from '../../generated/prisma/client';
 import type { Resolvers } from '../../generated/graphql';
 import type { Context } from '../../context';
@@ -98,12 +99,14 @@ export const recommendationResolvers: Resolvers = {
       const start = page.after === null ? 0 : page.after[0] + 1;
       const filter = args.filter ?? {};
       checkRecommendationFilter(filter);
+      const arm = ctx.online.assign('ITEMS', user.id);
       const result = await ctx.recommender.recommendItems({
         userId: user.id,
         limit: start + page.limit + 1,
         category: filter.category,
         tags: filter.tags ? normaliseTags(filter.tags) : null,
         excludeSeen: filter.excludeSeen ?? true,
+        arm,
       });
       recordRecommendation('items', result.source);
       const recommendationId = page.after?.[1] ?? result.recommendationId;
@@ -111,6 +114,7 @@ export const recommendationResolvers: Resolvers = {
       const slice = visible.slice(start, start + page.limit + 1);
       // Explaining costs about as much as ranking: only for the page served, only when asked.
       const reasons = selects(info, 'edges', 'reasons') ? result.explain(slice) : slice.map(() => []);
+      ctx.online.recordImpression({ recommendationId, viewerId: user.id, kind: 'ITEMS', surface: 'recommendedItems', versionId: result.versionId, choice: arm, shownIds: slice.slice(0, page.limit).map((row) => row.item.id), offset: start });
       const connection = toConnection(
         slice.map((row, i) => ({ row, offset: start + i })),
         { limit: page.limit, after: page.after },
@@ -135,6 +139,7 @@ export const recommendationResolvers: Resolvers = {
       const result = await ctx.recommender.suggestFriends(user.id, start + page.limit + 1);
       recordRecommendation('friends', result.source);
       const connection = rankedConnection(await withVisibleUser(ctx, result.suggestions, (s) => s.userId), page);
+      ctx.online.recordImpression({ recommendationId: randomUUID(), viewerId: user.id, kind: 'FRIENDS', surface: 'friendSuggestions', versionId: result.versionId, choice: null, shownIds: connection.edges.map((edge) => edge.node.row.user.id), offset: start });
       return {
         source: result.source,
         pageInfo: connection.pageInfo,

@@ -1,0 +1,141 @@
+/**
+ * An experiment's results: per-arm online metrics, intervals, the sequential comparison of
+ * every treatment with the control, the guardrail and the verdict. The rules are here once.
+ *
+ * - Primary metric: CTR per impression. Guardrails: HIDE rate and CTR.
+ * - No verdict until every live arm has `minImpressionsPerArm` impressions: the normal
+ *   approximation needs counts, and early peeks at tiny samples mislead readers even when
+ *   the test stays valid.
+ * - With k treatments each comparison runs at alpha / k (Bonferroni), so the chance of any
+ *   false winner stays at most alpha.
+ * - Guardrail: a live treatment whose HIDE rate is significantly higher, or whose CTR is
+ *   significantly lower, than the control's is taken out of traffic.
+ */
+import type { Database } from '../db/client';
+import { CONTROL, type Arm, type ExperimentRecord } from './experiments';
+import { onlineMetrics, type GroupMetrics } from './metrics';
+import type { OnlineSettings } from './settings';
+import { compareSequential, wilson, type Interval, type SequentialComparison } from './stats';
+
+export const ALPHA = 0.05;
+/**
+ * Mixing standard deviation of the mSPRT: the test is most sensitive to absolute differences
+ * of about this size. 0.05 suits CTRs of 5-50%; smaller makes tiny effects detectable sooner
+ * and large ones later.
+ */
+export const MIXTURE_SD = 0.05;
+
+export type Verdict = 'COLLECTING' | 'NO_DIFFERENCE_YET' | 'TREATMENT_WINS' | 'CONTROL_WINS';
+
+export interface ArmResult {
+  arm: Arm;
+  metrics: GroupMetrics;
+  ctrInterval: Interval;
+  hideRateInterval: Interval;
+  /** Null for the control. */
+  ctrVersusControl: SequentialComparison | null;
+  hideRateVersusControl: SequentialComparison | null;
+}
+
+export interface ExperimentResults {
+  arms: ArmResult[];
+  verdict: Verdict;
+  /** The arm to promote (TREATMENT_WINS) or keep (CONTROL_WINS). */
+  winner: Arm | null;
+  /** Live treatments the guardrail says to stop, with the metric that tripped it. */
+  guardrailBreaches: { arm: string; metric: 'CTR' | 'HIDE_RATE' }[];
+  alphaPerComparison: number;
+  from: Date;
+  to: Date;
+}
+
+const empty = (key: string): GroupMetrics => ({
+  key,
+  impressions: 0,
+  shownIds: 0,
+  engagedImpressions: 0,
+  engagedIds: 0,
+  positiveImpressions: 0,
+  hiddenImpressions: 0,
+  ctr: 0,
+  ctrPerShownId: 0,
+  positiveRate: 0,
+  hideRate: 0,
+  mrr: 0,
+  distinctShown: 0,
+  catalogueSize: 0,
+  coverage: 0,
+});
+
+export async function experimentResults(
+  db: Database,
+  experiment: ExperimentRecord,
+  settings: OnlineSettings,
+  now = new Date(),
+): Promise<ExperimentResults> {
+  const from = experiment.startedAt ?? experiment.createdAt;
+  const to = experiment.stoppedAt ?? now;
+  const rows = await onlineMetrics(db, {
+    kind: experiment.kind,
+    from,
+    // Inclusive of impressions recorded in the current millisecond.
+    to: new Date(to.getTime() + 1),
+    groupBy: 'arm',
+    experimentId: experiment.id,
+    attributionWindowMs: settings.attributionWindowMs,
+    positiveRating: settings.positiveRating,
+  });
+  const treatments = experiment.arms.filter((arm) => arm.name !== CONTROL);
+  const alpha = ALPHA / Math.max(1, treatments.length);
+  const byArm = new Map(rows.map((row) => [row.key, row]));
+  const controlMetrics = byArm.get(CONTROL) ?? empty(CONTROL);
+  const arms: ArmResult[] = experiment.arms.map((arm) => {
+    const metrics = byArm.get(arm.name) ?? empty(arm.name);
+    const isControl = arm.name === CONTROL;
+    const counts = (m: GroupMetrics, successes: number) => ({ successes, trials: m.impressions });
+    return {
+      arm,
+      metrics,
+      ctrInterval: wilson(counts(metrics, metrics.engagedImpressions)),
+      hideRateInterval: wilson(counts(metrics, metrics.hiddenImpressions)),
+      ctrVersusControl: isControl
+        ? null
+        : compareSequential(counts(controlMetrics, controlMetrics.engagedImpressions), counts(metrics, metrics.engagedImpressions), MIXTURE_SD, alpha),
+      hideRateVersusControl: isControl
+        ? null
+        : compareSequential(counts(controlMetrics, controlMetrics.hiddenImpressions), counts(metrics, metrics.hiddenImpressions), MIXTURE_SD, alpha),
+    };
+  });
+  const live = arms.filter((r) => r.arm.name !== CONTROL && !r.arm.stoppedAt);
+  const enough = (r: ArmResult) => r.metrics.impressions >= experiment.minImpressionsPerArm;
+  const control = arms[0];
+  const guardrailBreaches: ExperimentResults['guardrailBreaches'] = [];
+  if (enough(control)) {
+    for (const r of live.filter(enough)) {
+      if (r.hideRateVersusControl!.significant && r.hideRateVersusControl!.difference > 0) guardrailBreaches.push({ arm: r.arm.name, metric: 'HIDE_RATE' });
+      else if (r.ctrVersusControl!.significant && r.ctrVersusControl!.difference < 0) guardrailBreaches.push({ arm: r.arm.name, metric: 'CTR' });
+    }
+  }
+  const breached = new Set(guardrailBreaches.map((b) => b.arm));
+  const candidates = live.filter((r) => !breached.has(r.arm.name));
+  let verdict: Verdict;
+  let winner: Arm | null = null;
+  if (candidates.length === 0) {
+    // Every treatment was stopped or is being stopped: the control stays.
+    verdict = treatments.length ? 'CONTROL_WINS' : 'NO_DIFFERENCE_YET';
+    winner = treatments.length ? control.arm : null;
+  } else if (!enough(control) || candidates.some((r) => !enough(r))) {
+    verdict = 'COLLECTING';
+  } else {
+    const better = candidates
+      .filter((r) => r.ctrVersusControl!.significant && r.ctrVersusControl!.difference > 0)
+      .sort((a, b) => b.ctrVersusControl!.difference - a.ctrVersusControl!.difference);
+    if (better.length) {
+      verdict = 'TREATMENT_WINS';
+      winner = better[0].arm;
+    } else {
+      verdict = 'NO_DIFFERENCE_YET';
+    }
+  }
+  return { arms, verdict, winner, guardrailBreaches, alphaPerComparison: alpha, from, to };
+}
