@@ -56,13 +56,14 @@ export async function shownItemReasons(ctx: Context, reasons: ItemReason[]): Pro
 
 interface FriendSuggestionShown {
   mutualFriendCount: number;
-  /** The mutual friends the viewer may see, as the edge shows them. */
-  mutualFriends: User[];
+  /** The mutual friends the viewer may see, as the edge shows them (loaded lazily by the resolver). */
+  mutualFriends: User[] | (() => Promise<User[]>);
   reasons: { kind: FriendReasonKind; weight: number }[];
 }
 
 /** The reasons of one friend suggestion that hold for the viewer, as shares. */
-export function shownFriendReasons(edge: FriendSuggestionShown): { kind: FriendReasonKind; weight: number }[] {
-  const mutualShown = edge.mutualFriendCount > 0 && edge.mutualFriends.length > 0;
+export async function shownFriendReasons(edge: FriendSuggestionShown): Promise<{ kind: FriendReasonKind; weight: number }[]> {
+  const shown = typeof edge.mutualFriends === 'function' ? await edge.mutualFriends() : edge.mutualFriends;
+  const mutualShown = edge.mutualFriendCount > 0 && shown.length > 0;
   return asShares(edge.reasons.filter((reason) => explains(reason.weight) && (reason.kind !== 'MUTUAL_FRIENDS' || mutualShown)));
 }

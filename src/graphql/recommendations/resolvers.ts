@@ -143,15 +143,20 @@ export const recommendationResolvers: Resolvers = {
       return {
         source: result.source,
         pageInfo: connection.pageInfo,
-        edges: connection.edges.map((edge) => ({
-          cursor: edge.cursor,
-          node: edge.node.row.user,
-          score: edge.node.row.score,
-          mutualFriendCount: edge.node.row.mutualFriendCount,
-          // A function field: graphql-js calls it only when the query selects mutualFriends.
-          mutualFriends: (() => visibleUsers(ctx, edge.node.row.mutualFriendIds, MAX_MUTUAL_SHOWN)) as unknown as User[],
-          reasons: edge.node.row.reasons,
-        })),
+        edges: connection.edges.map((edge) => {
+          // A function field: graphql-js calls it only when the query selects mutualFriends (or
+          // reasons, which must not claim MUTUAL_FRIENDS the viewer cannot see); loaded once.
+          let mutual: Promise<User[]> | null = null;
+          const mutualFriends = () => (mutual ??= visibleUsers(ctx, edge.node.row.mutualFriendIds, MAX_MUTUAL_SHOWN));
+          return {
+            cursor: edge.cursor,
+            node: edge.node.row.user,
+            score: edge.node.row.score,
+            mutualFriendCount: edge.node.row.mutualFriendCount,
+            mutualFriends: mutualFriends as unknown as User[],
+            reasons: edge.node.row.reasons,
+          };
+        }),
       };
     },
     similarUsers: async (user, args, ctx) => {
