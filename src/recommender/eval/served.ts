@@ -191,7 +191,10 @@ export async function serveAndScore(
           body: JSON.stringify({ query, variables: { e: `${prefix}${user}`, first } }),
         });
         const body = (await response.json()) as { data?: { user: { list: { source: string; edges: { node: { externalId: string } }[] } } | null }; errors?: unknown[] };
-        if (body.errors || !body.data?.user) throw new Error(`GraphQL for ${user}: ${JSON.stringify(body.errors ?? 'no such user')}`);
+        if (body.errors || !body.data) throw new Error(`GraphQL for ${user}: ${JSON.stringify(body.errors)}`);
+        // A user whose every row was held out (an ego-Facebook node with all its edges held
+        // out) was never imported: the product has nothing for them, and that scores zero.
+        if (!body.data.user) return { source: 'UNKNOWN_USER', ids: [] };
         const list = body.data.user.list;
         return { source: list.source, ids: list.edges.map((edge) => edge.node.externalId.slice(prefix.length)) };
       };

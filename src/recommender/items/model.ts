@@ -295,6 +295,11 @@ export function tuneItemItem(fit: ItemTrainingData, validation: Map<number, Set<
     else if (best === Math.min(...values)) trials.unshift(trial({ lambda: best / 2 }));
     else break;
   }
+  // The grid doubles; one step of sqrt(2) either side of its best halves the gap to the optimum.
+  if (kind === 'ease') {
+    const centre = trials.reduce((a, b) => (b.objective > a.objective ? b : a)).setting.lambda;
+    trials.push(trial({ lambda: centre / Math.SQRT2 }), trial({ lambda: centre * Math.SQRT2 }));
+  }
   const best = trials.reduce((a, b) => (b.objective > a.objective ? b : a));
   // Used as is on the full data: like a ridge prior's precision, lambda need not grow with the data.
   return { config: { ...base, itemItem: { ...base.itemItem, ...best.setting, kind } }, trials };
