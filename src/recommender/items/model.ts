@@ -61,8 +61,12 @@ export interface ItemModelConfig {
   };
   trendingHalfLifeDays: number;
   freshDays: number;
-  /** How the validation part (tuning, ranker) is carved out: at random, or each user's latest (needs times). */
-  validation: 'random' | 'temporal';
+  /**
+   * How the ranker's validation part is carved out: at random, or each user's latest (needs
+   * times); `auto` = the latest when the interactions carry distinct times. Tuning the
+   * item-item model always uses a random carve-out.
+   */
+  validation: 'auto' | 'random' | 'temporal';
   /** Tune the item-item model's main setting (EASE lambda, RP3 beta, cosine shrink) on the carve-out. */
   tune: boolean;
   seed: number;
@@ -76,7 +80,7 @@ export const DEFAULT_CONFIG: ItemModelConfig = {
   ranker: { enabled: true, hidden: 32, epochs: 36, learningRate: 0.01, batchRows: 4096, rowsPerEpoch: 20_000, l2: 1e-5, patience: 8, minEpochs: 20, evaluateEvery: 2, maxUsers: 6000 },
   trendingHalfLifeDays: 14,
   freshDays: 7,
-  validation: 'random',
+  validation: 'auto',
   tune: true,
   seed: 1,
 };
@@ -218,8 +222,15 @@ export async function trainItemModel(
   let rankerImprovementT = 0;
   let tuning: TuningTrial[] = [];
   if (config.tune || config.ranker.enabled) {
-    const { fit, validation } = timed('carve', () => carveValidation(data, config.seed, config.validation));
-    if (config.tune) ({ config, trials: tuning } = timed('tune', () => tuneItemItem(fit, validation, config)));
+    // Two carve-outs with two jobs. The item-item setting is a property of co-occurrence and is
+    // estimated best from a random fifth (a temporal one drifts towards what is new). The
+    // ranker is what may use time (trending, freshness), and a live system ranks the future:
+    // with real timestamps it learns, and must beat the item-item order, on each user's
+    // latest fifth, or it is not used (ranker-train.ts), so a time-blind test loses nothing.
+    const mode = rankerValidation(data, config.validation);
+    const random = timed('carve', () => carveValidation(data, config.seed, 'random'));
+    if (config.tune) ({ config, trials: tuning } = timed('tune', () => tuneItemItem(random.fit, random.validation, config)));
+    const { fit, validation } = mode === 'random' ? random : timed('carveTemporal', () => carveValidation(data, config.seed, mode));
     if (config.ranker.enabled) {
       const inner = timed('fitValidation', () => fitSources(fit, config));
       const examples = timed('examples', () => rankerExamplesFor(inner, fit, validation, config));
@@ -235,7 +246,8 @@ export async function trainItemModel(
     }
   }
   // The served model learns from every training pair, not only the carve-out's rest.
-  const model = timed('fitFull', () => refitItemModel({ config, ranker }, data));
+  const model = timed('fitFull', () => fitSources(data, config));
+  model.ranker = ranker;
   return {
     model,
     report: {
@@ -252,14 +264,13 @@ export async function trainItemModel(
   };
 }
 
-/**
- * A trained model's sources fitted again on `data` with its tuned settings and its ranker:
- * how a version measured on part of the data is turned into the one that serves all of it.
- */
-export function refitItemModel(trained: Pick<ItemModel, 'config' | 'ranker'>, data: ItemTrainingData): ItemModel {
-  const model = fitSources(binaryPositives(data), trained.config);
-  model.ranker = trained.ranker;
-  return model;
+/** `auto`: temporal when the interactions carry at least two distinct times (undated imports share one). */
+function rankerValidation(data: ItemTrainingData, mode: ItemModelConfig['validation']): 'random' | 'temporal' {
+  if (mode !== 'auto') return mode;
+  const times = data.times;
+  if (!times || times.length === 0) return 'random';
+  for (let e = 1; e < times.length; e++) if (times[e] !== times[0] && !Number.isNaN(times[e])) return 'temporal';
+  return 'random';
 }
 
 /** Every positive pair weighs 1 and every HIDE -1 (see the module comment for why). */

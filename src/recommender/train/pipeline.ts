@@ -7,7 +7,7 @@ import { packArtifact, checksumOf, unpackArtifact, type ModelKind } from '../art
 import { deserializeFriendModel, serializeFriendModel } from '../friends/artifact';
 import { trainFriendModel } from '../friends/model';
 import { serialize as serializeItemModel } from '../items/artifact';
-import { refitItemModel, trainItemModel } from '../items/model';
+import { trainItemModel } from '../items/model';
 import { LoadedFriendModel } from '../serving/friends';
 import { LoadedItemModel } from '../serving/items';
 import { loadTf } from '../tf-backend';
@@ -79,10 +79,12 @@ export async function runTrainJob(job: TrainJob, progress: Progress = () => {}):
   if (job.kind === 'ITEMS') {
     const split = await timed('split', () => fixedItemSplit(s));
     const data = itemTrainingData(s, split.heldOut);
-    const { model: measured } = await timed('train', () => trainItemModel(data, withNeighbourBudget(job.params, s.itemIds.length) as never));
-    const metrics = await timed('evaluate', () => evaluateItemModel(new LoadedItemModel(measured, s.userIds, s.itemIds), s, split));
-    // The validation fifth only measures the version: the one that serves learns from every pair.
-    const model = await timed('refit', () => refitItemModel(measured, itemTrainingData(s)));
+    const params = withNeighbourBudget(job.params, s.itemIds.length);
+    const measured = await timed('train', () => trainItemModel(data, params as never));
+    const metrics = await timed('evaluate', () => evaluateItemModel(new LoadedItemModel(measured.model, s.userIds, s.itemIds), s, split));
+    // The validation fifth only measures the recipe. The version that serves is trained the same
+    // way on every pair (its ranker on its own carve-out), reusing the settings tuned above.
+    const { model } = await timed('refit', () => trainItemModel(itemTrainingData(s), { ...measured.report.config, tune: false }));
     const artifact = await timed('serialize', () =>
       packArtifact({ kind: 'ITEMS', userIds: s.userIds, itemIds: s.itemIds, model: serializeItemModel(model) }),
     );
