@@ -61,12 +61,8 @@ export interface ItemModelConfig {
   };
   trendingHalfLifeDays: number;
   freshDays: number;
-  /**
-   * How the ranker's validation part is carved out: at random, or each user's latest (needs
-   * times); `auto` = the latest when the interactions carry distinct times. Tuning the
-   * item-item model always uses a random carve-out.
-   */
-  validation: 'auto' | 'random' | 'temporal';
+  /** How the ranker's (and tuning's) validation part is carved out: at random, or each user's latest (needs times). */
+  validation: 'random' | 'temporal';
   /** Tune the item-item model's main setting (EASE lambda, RP3 beta, cosine shrink) on the carve-out. */
   tune: boolean;
   seed: number;
@@ -80,7 +76,7 @@ export const DEFAULT_CONFIG: ItemModelConfig = {
   ranker: { enabled: true, hidden: 32, epochs: 36, learningRate: 0.01, batchRows: 4096, rowsPerEpoch: 20_000, l2: 1e-5, patience: 8, minEpochs: 20, evaluateEvery: 2, maxUsers: 6000 },
   trendingHalfLifeDays: 14,
   freshDays: 7,
-  validation: 'auto',
+  validation: 'random',
   tune: true,
   seed: 1,
 };
@@ -222,15 +218,18 @@ export async function trainItemModel(
   let rankerImprovementT = 0;
   let tuning: TuningTrial[] = [];
   if (config.tune || config.ranker.enabled) {
-    // Two carve-outs with two jobs. The item-item setting is a property of co-occurrence and is
-    // estimated best from a random fifth (a temporal one drifts towards what is new). The
-    // ranker is what may use time (trending, freshness), and a live system ranks the future:
-    // with real timestamps it learns, and must beat the item-item order, on each user's
-    // latest fifth, or it is not used (ranker-train.ts), so a time-blind test loses nothing.
-    const mode = rankerValidation(data, config.validation);
-    const random = timed('carve', () => carveValidation(data, config.seed, 'random'));
-    if (config.tune) ({ config, trials: tuning } = timed('tune', () => tuneItemItem(random.fit, random.validation, config)));
-    const { fit, validation } = mode === 'random' ? random : timed('carveTemporal', () => carveValidation(data, config.seed, mode));
+    // The ranker learns on, and must beat the item-item order on, a random fifth. Trained on
+    // each user's latest fifth it learns "what is new now", which passes its own gate and
+    // then loses a third of NDCG on a random test (MovieLens-100K: 0.31 against 0.45).
+    const { fit, validation } = timed('carve', () => carveValidation(data, config.seed, config.validation));
+    // lambda is judged on that fifth and, when the data has real timestamps, on each user's
+    // latest fifth too: the two disagree (MovieLens: 400 vs 283) and the mean of their
+    // objectives picks a value that loses on neither a random nor a temporal test.
+    if (config.tune) {
+      const carveOuts = [{ fit, validation }];
+      if (config.validation === 'random' && hasDistinctTimes(data)) carveOuts.push(timed('carveTemporal', () => carveValidation(data, config.seed, 'temporal')));
+      ({ config, trials: tuning } = timed('tune', () => tuneItemItem(carveOuts, config)));
+    }
     if (config.ranker.enabled) {
       const inner = timed('fitValidation', () => fitSources(fit, config));
       const examples = timed('examples', () => rankerExamplesFor(inner, fit, validation, config));
@@ -264,13 +263,12 @@ export async function trainItemModel(
   };
 }
 
-/** `auto`: temporal when the interactions carry at least two distinct times (undated imports share one). */
-function rankerValidation(data: ItemTrainingData, mode: ItemModelConfig['validation']): 'random' | 'temporal' {
-  if (mode !== 'auto') return mode;
+/** Undated imports share one time, so "has times" alone does not make a temporal carve-out meaningful. */
+function hasDistinctTimes(data: ItemTrainingData): boolean {
   const times = data.times;
-  if (!times || times.length === 0) return 'random';
-  for (let e = 1; e < times.length; e++) if (times[e] !== times[0] && !Number.isNaN(times[e])) return 'temporal';
-  return 'random';
+  if (!times) return false;
+  for (let e = 1; e < times.length; e++) if (times[e] !== times[0] && !Number.isNaN(times[e])) return true;
+  return false;
 }
 
 /** Every positive pair weighs 1 and every HIDE -1 (see the module comment for why). */
@@ -285,15 +283,27 @@ const MAX_EXTENSIONS = 4;
 
 /**
  * Picks the item-item model's main setting by item-item-only rankings of the validation
- * items, each candidate fitted on `fit` (the training pairs minus the carve-out).
+ * items of each carve-out, each candidate fitted on that carve-out's `fit` (the training
+ * pairs minus its validation part).
  */
-export function tuneItemItem(fit: ItemTrainingData, validation: Map<number, Set<number>>, base: ItemModelConfig): { config: ItemModelConfig; trials: TuningTrial[] } {
-  const x = buildInteractions(fit);
-  const { kind } = resolveItemItem(x, base);
+export function tuneItemItem(
+  carveOuts: { fit: ItemTrainingData; validation: Map<number, Set<number>> }[],
+  base: ItemModelConfig,
+): { config: ItemModelConfig; trials: TuningTrial[] } {
+  const parts = carveOuts.map(({ fit, validation }) => ({ x: buildInteractions(fit), validation, numItems: fit.numItems }));
+  const { kind } = resolveItemItem(parts[0].x, base);
+  // A setting's objective is its mean over the carve-outs.
   const trial = (setting: Record<string, number>): TuningTrial => {
     const start = Date.now();
-    const { lists } = fitItemItem(x, fit.numItems, { ...base, itemItem: { ...base.itemItem, ...setting } });
-    return { setting, ...itemItemQuality(lists, x.byUser, validation, fit.numItems), millis: Date.now() - start };
+    let objective = 0;
+    let recall10 = 0;
+    for (const { x, validation, numItems } of parts) {
+      const { lists } = fitItemItem(x, numItems, { ...base, itemItem: { ...base.itemItem, ...setting } });
+      const quality = itemItemQuality(lists, x.byUser, validation, numItems);
+      objective += quality.objective / parts.length;
+      recall10 += quality.recall10 / parts.length;
+    }
+    return { setting, objective, recall10, millis: Date.now() - start };
   };
   const name = kind === 'ease' ? 'lambda' : kind === 'rp3beta' ? 'beta' : 'shrink';
   const grid = kind === 'ease' ? LAMBDAS : kind === 'rp3beta' ? BETAS : SHRINKS;
