@@ -50,4 +50,5 @@ it('serves exactly the list the evaluation scores', async () => {
     expect(servedIds).toHaveLength(20);
     expect(servedIds).toEqual(evaluated);
   }
-});
+  // Two fits (measured and served), each with lambda tuning: minutes on a loaded machine.
+}, 600_000);
