@@ -1,19 +1,22 @@
 /**
  * `npm run eval -- --dataset <name> --task items|friends [--seed S] [--split random|temporal]
- * [--k 10,20] [--dir PATH] [--json FILE] [--item-tags on|off]`: the offline protocol of
- * ../shared/EVALUATION.md. Prints the table (and writes it as JSON when asked).
+ * [--k 10,20] [--dir PATH] [--json FILE] [--item-tags on|off] [--served]`: the offline protocol of
+ * ../shared/EVALUATION.md. Prints the table (and writes it as JSON when asked). `--served` adds
+ * the row of the same split run through the product (import -> train -> GraphQL; served.ts),
+ * on a fresh database on DATABASE_URL's server, else on PGlite in a temp folder.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 import { DATASET_NAMES, type DatasetName } from '../datasets/types';
 import { runItemsEvaluation } from '../recommender/eval/items-eval';
+import { runServedEvaluation } from '../recommender/eval/served';
 import { formatTable, type EvalTable } from '../recommender/eval/report';
 import type { SplitMode } from '../recommender/eval/split';
 import { runFriendsEvaluation } from '../recommender/friends/evaluate';
 import { exitOnError } from './errors';
 
-const USAGE = `usage: npm run eval -- --dataset <${DATASET_NAMES.join('|')}> --task items|friends [--seed S] [--split random|temporal] [--k 10,20] [--dir PATH] [--json FILE] [--item-tags on|off]`;
+const USAGE = `usage: npm run eval -- --dataset <${DATASET_NAMES.join('|')}> --task items|friends [--seed S] [--split random|temporal] [--k 10,20] [--dir PATH] [--json FILE] [--item-tags on|off] [--served]`;
 
 class UsageError extends Error {}
 
@@ -26,6 +29,7 @@ interface Arguments {
   dir: string | undefined;
   json: string | undefined;
   itemTags: boolean | undefined;
+  served: boolean;
 }
 
 function parseArguments(argv: string[]): Arguments {
@@ -40,6 +44,7 @@ function parseArguments(argv: string[]): Arguments {
       dir: { type: 'string' },
       json: { type: 'string' },
       'item-tags': { type: 'string' },
+      served: { type: 'boolean', default: false },
     },
   });
   const dataset = values.dataset as DatasetName;
@@ -61,6 +66,7 @@ function parseArguments(argv: string[]): Arguments {
     dir: values.dir,
     json: values.json,
     itemTags: tags === undefined ? undefined : tags === 'on',
+    served: values.served ?? false,
   };
 }
 
@@ -79,6 +85,7 @@ async function main(): Promise<void> {
     args.task === 'items'
       ? await runItemsEvaluation({ ...args, log })
       : await runFriendsEvaluation({ dataset: args.dataset, dir: args.dir, seed: args.seed, ks: args.ks });
+  if (args.served) table.rows.push(await runServedEvaluation({ ...args, databaseUrl: process.env.DATABASE_URL || null, log }));
   console.log(formatTable(table));
   if (args.json) writeFileSync(args.json, `${JSON.stringify(table, null, 2)}\n`);
 }

@@ -13,7 +13,7 @@ import type { ModelKind } from '../recommender/artifact';
 import { activateVersion, activeVersionSummary, pruneVersions, readArtifact, writeArtifact } from '../recommender/registry';
 import { currentWatermark, sameWatermark, takeSnapshot, type Watermark } from '../recommender/snapshot';
 import { untrainable } from '../recommender/train/data';
-import { isNotWorse } from '../recommender/train/evaluate';
+import { isNotWorse, type ValidationMetrics } from '../recommender/train/evaluate';
 import type { Progress, TrainJob, TrainResult } from '../recommender/train/pipeline';
 import { trainInWorker } from '../recommender/train/spawn';
 import { recordTrainingRun } from '../metrics/registry';
@@ -130,6 +130,7 @@ async function execute(deps: RetrainDeps, run: TrainingRun): Promise<TrainingRun
         snapshot,
         params,
         active: activeArtifact,
+        activeMetrics: storedMetrics(active?.metrics),
       },
       (stage) => {
         log.info({ stage }, 'training');
@@ -166,4 +167,11 @@ async function execute(deps: RetrainDeps, run: TrainingRun): Promise<TrainingRun
     log.error({ err: error }, 'training failed; the active version keeps serving');
     return finish({ state: 'FAILED', outcome: 'FAILED', error: message.slice(0, 4000) }).catch(() => run);
   }
+}
+
+/** The measured metrics stored with a version (without the comparison stored next to them). */
+function storedMetrics(metrics: unknown): ValidationMetrics | null {
+  if (!metrics || typeof metrics !== 'object' || typeof (metrics as ValidationMetrics).ndcgAt10 !== 'number') return null;
+  const { active: _active, activeError: _error, ...own } = metrics as ValidationMetrics & { active?: unknown; activeError?: unknown };
+  return own;
 }

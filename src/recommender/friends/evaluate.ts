@@ -24,7 +24,7 @@ export interface FriendsEvaluationOptions {
   training?: Partial<FriendTrainingOptions>;
 }
 
-const HELD_OUT_FRACTION = 0.2;
+export const HELD_OUT_FRACTION = 0.2;
 /** Restart probability and push threshold of the PPR baseline (near-exact at 1e-6). */
 const PPR_BASELINE = { alpha: 0.3, epsilon: 1e-6 };
 

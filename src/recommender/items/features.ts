@@ -116,14 +116,14 @@ function accumulateInto(out: SparseScores, lists: NeighbourLists | null, history
   for (let h = 0; h < history.items.length; h++) {
     const i = history.items[h];
     if (i < 0 || i >= n) continue;
-    const w = history.weights ? history.weights[h] : 1;
+    // Every history item votes with weight 1: the model was fitted on binary positives (model.ts).
     for (let p = lists.indptr[i]; p < lists.indptr[i + 1]; p++) {
       const j = lists.indices[p];
       if (mark[j] === 0) {
         mark[j] = 3;
         out.touched.push(j);
       }
-      const vote = w * lists.values[p];
+      const vote = lists.values[p];
       out.value[j] += vote;
       out.support[j]++;
       if (vote > out.strongest[j]) out.strongest[j] = vote;

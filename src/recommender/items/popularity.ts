@@ -38,14 +38,19 @@ function orderBy(values: Float32Array): Int32Array {
   return Int32Array.from(items.slice(0, ORDER_CAP));
 }
 
-/** The reference time: data.now, else the latest interaction or creation time, else 0. */
+/**
+ * The reference time: data.now, else the latest interaction time, else the latest creation
+ * time, else 0. Behaviour comes first: an imported history's items are all "created" at
+ * import time, and measuring trending from then would decay every interaction to nothing,
+ * so the served model would lose the trending evidence the offline one had.
+ */
 export function referenceNow(data: ItemTrainingData): number {
   if (data.now !== undefined) return data.now;
-  let now = 0;
+  let now = -Infinity;
   if (data.times) for (const t of data.times) if (t > now) now = t;
   const created = data.itemFeatures?.createdAt;
-  if (created) for (const t of created) if (t > now) now = t;
-  return now;
+  if (now === -Infinity && created) for (const t of created) if (t > now) now = t;
+  return now === -Infinity ? 0 : now;
 }
 
 /** The newest items first (by creation time), capped. */

@@ -6,7 +6,7 @@
 import { packArtifact, checksumOf, unpackArtifact, type ModelKind } from '../artifact';
 import { deserializeFriendModel, serializeFriendModel } from '../friends/artifact';
 import { trainFriendModel } from '../friends/model';
-import { deserialize as deserializeItemModel, serialize as serializeItemModel } from '../items/artifact';
+import { serialize as serializeItemModel } from '../items/artifact';
 import { trainItemModel } from '../items/model';
 import { LoadedFriendModel } from '../serving/friends';
 import { LoadedItemModel } from '../serving/items';
@@ -20,6 +20,8 @@ export interface TrainJob {
   kind: ModelKind;
   snapshot: Snapshot;
   active: { artifact: Uint8Array; checksum: string } | null;
+  /** The active version's stored validation metrics (ITEMS compares against these). */
+  activeMetrics?: ValidationMetrics | null;
   params: Record<string, unknown>;
 }
 
@@ -77,14 +79,18 @@ export async function runTrainJob(job: TrainJob, progress: Progress = () => {}):
   if (job.kind === 'ITEMS') {
     const split = await timed('split', () => fixedItemSplit(s));
     const data = itemTrainingData(s, split.heldOut);
-    const { model } = await timed('train', () => trainItemModel(data, withNeighbourBudget(job.params, s.itemIds.length) as never));
+    const params = withNeighbourBudget(job.params, s.itemIds.length);
+    const measured = await timed('train', () => trainItemModel(data, params as never));
+    const metrics = await timed('evaluate', () => evaluateItemModel(new LoadedItemModel(measured.model, s.userIds, s.itemIds), s, split));
+    // The validation fifth only measures the recipe. The version that serves is trained the same
+    // way on every pair (its ranker on its own carve-out), reusing the settings tuned above.
+    const { model } = await timed('refit', () => trainItemModel(itemTrainingData(s), { ...measured.report.config, tune: false }));
     const artifact = await timed('serialize', () =>
       packArtifact({ kind: 'ITEMS', userIds: s.userIds, itemIds: s.itemIds, model: serializeItemModel(model) }),
     );
-    const candidate = new LoadedItemModel(model, s.userIds, s.itemIds);
-    const metrics = await timed('evaluate', () => evaluateItemModel(candidate, s, split));
-    const active = readActive((bytes, userIds, itemIds) => new LoadedItemModel(deserializeItemModel(bytes), userIds, itemIds));
-    const activeMetrics = active ? await timed('evaluateActive', () => evaluateItemModel(active, s, split)) : null;
+    // A served version has seen the validation pairs, so it is compared by the metrics its
+    // own measured fit had on the same (hash-fixed) split, not scored on them again.
+    const activeMetrics = job.activeMetrics ?? null;
     return { artifact, checksum: checksumOf(artifact), metrics, activeMetrics, activeError, backend, dataSizes, stageMs };
   }
 
