@@ -9,7 +9,7 @@ import { openDatabase, type Database } from './db/client';
 import { migrate } from './db/migrate';
 import { seedDemoData } from './db/seed';
 import { createLogger, type Logger } from './logger';
-import { startRetrain, type RetrainDeps, type Trigger } from './jobs/retrain';
+import { closeInterruptedRuns, startRetrain, type RetrainDeps, type RetrainOptions, type Trigger } from './jobs/retrain';
 import { startScheduler } from './jobs/scheduler';
 import type { ModelKind } from './recommender/artifact';
 import { RecommenderService } from './recommender/service';
@@ -17,7 +17,7 @@ import { RecommenderService } from './recommender/service';
 export interface RunningServer {
   url: string;
   /** Starts a training run as an admin's retrainModel would. */
-  retrain(kind: ModelKind, trigger: Trigger): ReturnType<typeof startRetrain>;
+  retrain(kind: ModelKind, trigger: Trigger, options?: RetrainOptions): ReturnType<typeof startRetrain>;
   app: App;
   db: Database;
   recommender: RecommenderService;
@@ -27,13 +27,21 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger, options: { db?: Database } = {}): Promise<RunningServer> {
   const db =
     options.db ??
-    (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }));
+    (await openDatabase({
+      url: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolSize: config.databasePoolSize,
+      onConnectionError: (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
+    }));
   const applied = await migrate(db);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   if (config.seedDemo) {
-    const seeded = await seedDemoData(db.prisma);
+    const seeded = await seedDemoData(db);
     if (seeded) logger.info(seeded, 'demo data loaded into the empty database');
   }
+  // Runs a killed process left RUNNING would show TRAINING forever; none is training them now.
+  const interrupted = await closeInterruptedRuns(db);
+  if (interrupted) logger.warn({ runs: interrupted }, 'closed training runs left unfinished by a stopped process');
   const recommender = new RecommenderService({ config, db, logger: logger.child({ component: 'recommender' }) });
   const retrainDeps: RetrainDeps = {
     config,
@@ -42,16 +50,16 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     onPromoted: () => recommender.sync(),
   };
   const running = new Set<Promise<unknown>>();
-  const retrain = async (kind: ModelKind, trigger: Trigger) => {
-    const started = await startRetrain(retrainDeps, kind, trigger);
+  const retrain = async (kind: ModelKind, trigger: Trigger, options?: RetrainOptions) => {
+    const started = await startRetrain(retrainDeps, kind, trigger, options);
     if ('done' in started) {
       running.add(started.done);
       void started.done.finally(() => running.delete(started.done));
     }
     return started;
   };
-  const scheduler = startScheduler(config, logger, async (kind) => {
-    const started = await retrain(kind, 'SCHEDULE');
+  const scheduler = startScheduler(config, logger, async (kind, slot) => {
+    const started = await retrain(kind, 'SCHEDULE', { slot });
     if ('done' in started) await started.done;
   });
   await recommender.start({ retrain, nextRun: () => scheduler.nextRun() });

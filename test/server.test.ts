@@ -73,7 +73,7 @@ describe('demo data', () => {
       expect(counts[0]).toBeGreaterThanOrEqual(24);
       expect(counts[1]).toBeGreaterThanOrEqual(100);
       expect(counts[2]).toBeGreaterThanOrEqual(100);
-      expect(await seedDemoData(prisma)).toBeNull();
+      expect(await seedDemoData(fresh.database.db)).toBeNull();
       const res = await fresh.gql(`{ items(first: 3) { edges { node { title counts { count } } } } }`);
       expect(res.data.items.edges).toHaveLength(3);
       const other = await startTestServer({ SEED_DEMO: 'true' });
