@@ -42,7 +42,8 @@ export interface RetrainOptions {
   slot?: { at: Date; toleranceMs: number };
 }
 
-const LOCK_KEYS: Record<ModelKind, number> = { ITEMS: 0x7265_0001, FRIENDS: 0x7265_0002 };
+/** Session advisory lock keys, one per kind (exported for fault tests that find the holder). */
+export const LOCK_KEYS: Record<ModelKind, number> = { ITEMS: 0x7265_0001, FRIENDS: 0x7265_0002 };
 const KINDS: readonly ModelKind[] = ['ITEMS', 'FRIENDS'];
 const INTERRUPTED = 'interrupted: the process stopped during training';
 /** Kinds training per database handle in this process; across processes the advisory lock decides. */
