@@ -87,6 +87,9 @@ export async function createApp(services: AppServices): Promise<App> {
     resolvers: buildResolvers() as never,
     validationRules: armor.validationRules,
     allowBatchedHttpRequests: false,
+    // server.ts owns SIGTERM/SIGINT: Apollo's own handler would re-raise the signal once Apollo
+    // alone has stopped, killing the process before runs and the database are closed.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     introspection: true,
     formatError: formatError(services),

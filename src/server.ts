@@ -39,9 +39,8 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     const seeded = await seedDemoData(db);
     if (seeded) logger.info(seeded, 'demo data loaded into the empty database');
   }
-  // Runs a killed process left RUNNING would show TRAINING forever; none is training them now.
-  const interrupted = await closeInterruptedRuns(db);
-  if (interrupted) logger.warn({ runs: interrupted }, 'closed training runs left unfinished by a stopped process');
+  const interrupted = new InterruptedRunSweeper(db, logger, config.modelPollMs);
+  await interrupted.sweep();
   const recommender = new RecommenderService({ config, db, logger: logger.child({ component: 'recommender' }) });
   const retrainDeps: RetrainDeps = {
     config,
@@ -73,6 +72,7 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     app.httpServer.once('error', reject);
     app.httpServer.listen(config.port, resolve);
   }).catch(async (error: Error) => {
+    interrupted.stop();
     scheduler.stop();
     await recommender.stop();
     await Promise.allSettled(running);
@@ -91,6 +91,7 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     recommender,
     stop: () =>
       (stopping ??= (async () => {
+        interrupted.stop();
         scheduler.stop();
         await recommender.stop();
         await app.apollo.stop();
@@ -99,6 +100,40 @@ export async function startServer(config: Config, logger: Logger, options: { db?
         if (!options.db) await db.close();
       })()),
   };
+}
+
+/**
+ * Closes runs a killed process left RUNNING (they would show TRAINING forever). A kind whose
+ * lock is still held is checked again every `intervalMs` for a minute: Postgres frees a killed
+ * process's lock only once it notices the connection is gone; a run that is really alive
+ * elsewhere closes itself, and the next run of the kind sweeps whatever is left.
+ */
+class InterruptedRunSweeper {
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly giveUpAt = Date.now() + 60_000;
+
+  constructor(
+    private readonly db: Database,
+    private readonly logger: Logger,
+    private readonly intervalMs: number,
+  ) {}
+
+  async sweep(): Promise<void> {
+    const { closed, pending } = await closeInterruptedRuns(this.db);
+    if (closed) this.logger.warn({ runs: closed }, 'closed training runs left unfinished by a stopped process');
+    if (pending.length && Date.now() < this.giveUpAt && !this.stopped) {
+      this.timer = setTimeout(() => {
+        this.sweep().catch((error) => this.logger.warn({ err: error }, 'could not check for interrupted training runs'));
+      }, Math.min(this.intervalMs, 5000));
+      this.timer.unref();
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
 }
 
 async function main(): Promise<void> {

@@ -114,22 +114,29 @@ export async function startRetrain(deps: RetrainDeps, kind: ModelKind, trigger: 
 /**
  * Closes runs left RUNNING by a process that died (kill -9, power loss) for every kind no
  * process is training now: on Postgres, those whose lock is free. Called at startup; a run
- * start does the same for its own kind. Returns how many runs were closed.
+ * start does the same for its own kind. `pending` lists kinds with RUNNING runs whose lock is
+ * held: a live run elsewhere, or a killed process whose connection Postgres has not yet
+ * noticed is gone (it does within seconds), so callers check those again a little later.
  */
-export async function closeInterruptedRuns(db: Database): Promise<number> {
+export async function closeInterruptedRuns(db: Database): Promise<{ closed: number; pending: ModelKind[] }> {
   const mine = running.get(db);
   let closed = 0;
+  const pending: ModelKind[] = [];
   for (const kind of KINDS) {
     if (mine?.has(kind)) continue;
+    if ((await db.prisma.trainingRun.count({ where: { kind, state: 'RUNNING' } })) === 0) continue;
     const lock = await takeLock(db, kind);
-    if (!lock) continue;
+    if (!lock) {
+      pending.push(kind);
+      continue;
+    }
     try {
       closed += await closeLeftovers(db, kind);
     } finally {
       await lock.release();
     }
   }
-  return closed;
+  return { closed, pending };
 }
 
 /** Only while holding the kind's lock. */
