@@ -24,12 +24,20 @@ describe('npm run token', () => {
   });
 });
 
+/** Child processes a failed test left running are killed, so Jest can exit. */
+const cleanups: (() => void)[] = [];
+const afterCleanup = (fn: () => void) => cleanups.push(fn);
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
 describe('the server process', () => {
   it('starts on the embedded database, keeps npm run train off it, and stops cleanly on SIGTERM', async () => {
     const dataDir = path.join(require('node:os').tmpdir(), `srv-${process.pid}-${Date.now()}`);
     // development, not test: Apollo installs its own signal handlers outside tests, and they
     // must not cut the graceful stop short.
     const server = spawnTs('src/server.ts', [], serverEnv({ NODE_ENV: 'development', DATABASE_URL: '', DATA_DIR: dataDir }));
+    afterCleanup(() => server.child.kill('SIGKILL'));
     const [, url] = await server.waitFor(READY);
     expect(await (await fetch(url.replace('/graphql', '/readyz'))).json()).toMatchObject({ status: 'ready', database: 'pglite' });
 
@@ -37,7 +45,7 @@ describe('the server process', () => {
     const train = spawnTs('src/cli/train.ts', ['--kind', 'friends'], { DATABASE_URL: '', DATA_DIR: dataDir });
     expect((await train.exited).code).toBe(1);
     expect(train.output()).toMatch(/is open in another process \(pid \d+\), probably the server/);
-    expect(train.output()).toMatch(/Stop the server .* retrainModel .* DATABASE_URL/);
+    expect(train.output()).toMatch(/Stop the server.*retrainModel.*DATABASE_URL/);
 
     server.child.kill('SIGTERM');
     expect(await server.exited).toEqual({ code: 0, signal: null });
