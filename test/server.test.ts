@@ -76,6 +76,9 @@ describe('demo data', () => {
       expect(await seedDemoData(fresh.database.db)).toBeNull();
       const res = await fresh.gql(`{ items(first: 3) { edges { node { title counts { count } } } } }`);
       expect(res.data.items.edges).toHaveLength(3);
+      // Dated from the first start, the demo has a last week to trend in (the README's example).
+      const trending = await fresh.gql(`{ trendingItems(first: 5, window: WEEK) { edges { score node { title } } } }`);
+      expect(trending.data.trendingItems.edges).toHaveLength(5);
       const other = await startTestServer({ SEED_DEMO: 'true' });
       const otherCounts = [await other.database.db.prisma.user.count(), await other.database.db.prisma.item.count(), await other.database.db.prisma.interaction.count(), await other.database.db.prisma.follow.count()];
       await other.close();
