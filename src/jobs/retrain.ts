@@ -3,7 +3,9 @@
  * trains in a worker thread, stores the version, promotes it when it is not worse than the
  * active one on the same validation data, and records the run. A failure is recorded and
  * leaves the active version serving. With several processes on one Postgres database, an
- * advisory lock lets exactly one of them train a kind at a time.
+ * advisory lock lets exactly one of them train a kind at a time; if the connection holding it
+ * fails (restart, terminated backend) the run stops, stores nothing and is recorded FAILED, and
+ * the process carries on. Runs a killed process left RUNNING are closed by the next lock holder.
  */
 import type { Config } from '../config';
 import type { Database } from '../db/client';
