@@ -54,7 +54,7 @@ describe('the server process', () => {
     const after = spawnTs('src/cli/train.ts', ['--kind', 'friends'], { DATABASE_URL: '', DATA_DIR: dataDir });
     expect(await after.exited).toEqual({ code: 0, signal: null });
     expect(after.output()).toMatch(/"outcome": "SKIPPED"/);
-  }, 300_000);
+  }, 600_000);
 });
 
 const describeOnPostgres = usingPostgres() ? describe : describe.skip;
@@ -106,5 +106,5 @@ describeOnPostgres('npm run train on Postgres beside a running server', () => {
     } finally {
       await t.close();
     }
-  }, 300_000);
+  }, 600_000);
 });

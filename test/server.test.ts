@@ -86,5 +86,6 @@ describe('demo data', () => {
     } finally {
       await fresh.close();
     }
-  });
+    // Two servers seeding 1,300 rows each: minutes on a loaded machine.
+  }, 300_000);
 });

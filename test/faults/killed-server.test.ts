@@ -60,4 +60,4 @@ it('closes the runs a server killed during training left RUNNING, once it starts
     if (test) await test.drop();
     else await db?.close();
   }
-}, 300_000);
+}, 600_000);

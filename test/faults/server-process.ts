@@ -42,7 +42,7 @@ export function spawnTs(script: string, args: string[], env: Record<string, stri
     child,
     output: () => output,
     exited,
-    waitFor(pattern, timeoutMs = 180_000) {
+    waitFor(pattern, timeoutMs = 300_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => done(new Error(`no ${pattern} within ${timeoutMs} ms:\n${output}`)), timeoutMs);
         const check = () => {

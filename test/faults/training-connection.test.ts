@@ -76,7 +76,7 @@ describeOnPostgres('a database connection lost during training', () => {
     expect(await t.database.db.prisma.modelVersion.count({ where: { kind: 'FRIENDS' } })).toBe(versionsBefore);
     expect(await healthy()).toBe(200);
     await nextRunWorks('FRIENDS');
-  });
+  }, 300_000);
 
   it('fails the run cleanly when every connection is terminated while it reads the snapshot', async () => {
     const run = await runWithFault('ITEMS', 'snapshot', () => terminateAllBackends(t.database.url!));
@@ -85,7 +85,7 @@ describeOnPostgres('a database connection lost during training', () => {
     expect((await t.database.db.prisma.trainingRun.findUniqueOrThrow({ where: { id: run.id } })).state).toBe('FAILED');
     expect(await healthy()).toBe(200);
     await nextRunWorks('ITEMS');
-  });
+  }, 300_000);
 
   it('loses no acknowledged write when all connections are terminated during a run and a write burst', async () => {
     const users = planted.communities.flatMap((c) => c.users);
@@ -128,5 +128,5 @@ describeOnPostgres('a database connection lost during training', () => {
     expect(stored).toBe(ids.length);
     expect(await healthy()).toBe(200);
     await nextRunWorks('ITEMS');
-  });
+  }, 300_000);
 });

@@ -24,7 +24,7 @@ it('seeds an empty database once when two servers start on it together', async (
     await other.drop();
     await empty.drop();
   }
-});
+}, 300_000);
 
 describe('scheduled runs across processes', () => {
   let database: TestDatabase;
