@@ -213,6 +213,9 @@ export async function createApp(services: AppServices): Promise<App> {
     validationRules: armor.validationRules,
     parseOptions: { maxTokens: config.maxQueryTokens },
     allowBatchedHttpRequests: false,
+    // server.ts owns SIGTERM/SIGINT: Apollo's own handler would re-raise the signal once Apollo
+    // alone has stopped, killing the process before runs and the database are closed.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     introspection: true,
     formatError: formatError(services),

@@ -9,7 +9,7 @@ import { openDatabase, type Database } from './db/client';
 import { migrate } from './db/migrate';
 import { seedDemoData } from './db/seed';
 import { createLogger, type Logger } from './logger';
-import { startRetrain, type RetrainDeps, type Trigger } from './jobs/retrain';
+import { closeInterruptedRuns, startRetrain, type RetrainDeps, type RetrainOptions, type Trigger } from './jobs/retrain';
 import { startScheduler } from './jobs/scheduler';
 import type { ModelKind } from './recommender/artifact';
 import { RecommenderService } from './recommender/service';
@@ -19,7 +19,7 @@ import { readOnlineSettings, type OnlineSettings } from './online/settings';
 export interface RunningServer {
   url: string;
   /** Starts a training run as an admin's retrainModel would. */
-  retrain(kind: ModelKind, trigger: Trigger): ReturnType<typeof startRetrain>;
+  retrain(kind: ModelKind, trigger: Trigger, options?: RetrainOptions): ReturnType<typeof startRetrain>;
   app: App;
   db: Database;
   recommender: RecommenderService;
@@ -30,13 +30,20 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger, options: { db?: Database; online?: OnlineSettings } = {}): Promise<RunningServer> {
   const db =
     options.db ??
-    (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }));
+    (await openDatabase({
+      url: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolSize: config.databasePoolSize,
+      onConnectionError: (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
+    }));
   const applied = await migrate(db);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   if (config.seedDemo) {
-    const seeded = await seedDemoData(db.prisma);
+    const seeded = await seedDemoData(db);
     if (seeded) logger.info(seeded, 'demo data loaded into the empty database');
   }
+  const interrupted = new InterruptedRunSweeper(db, logger, config.modelPollMs);
+  await interrupted.sweep();
   const recommender = new RecommenderService({ config, db, logger: logger.child({ component: 'recommender' }) });
   const retrainDeps: RetrainDeps = {
     config,
@@ -45,16 +52,16 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     onPromoted: () => recommender.sync(),
   };
   const running = new Set<Promise<unknown>>();
-  const retrain = async (kind: ModelKind, trigger: Trigger) => {
-    const started = await startRetrain(retrainDeps, kind, trigger);
+  const retrain = async (kind: ModelKind, trigger: Trigger, options?: RetrainOptions) => {
+    const started = await startRetrain(retrainDeps, kind, trigger, options);
     if ('done' in started) {
       running.add(started.done);
       void started.done.finally(() => running.delete(started.done));
     }
     return started;
   };
-  const scheduler = startScheduler(config, logger, async (kind) => {
-    const started = await retrain(kind, 'SCHEDULE');
+  const scheduler = startScheduler(config, logger, async (kind, slot) => {
+    const started = await retrain(kind, 'SCHEDULE', { slot });
     if ('done' in started) await started.done;
   });
   await recommender.start({ retrain, nextRun: () => scheduler.nextRun() });
@@ -70,6 +77,7 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     app.httpServer.once('error', reject);
     app.httpServer.listen(config.port, resolve);
   }).catch(async (error: Error) => {
+    interrupted.stop();
     scheduler.stop();
     await recommender.stop();
     await online.stop();
@@ -90,6 +98,7 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     online,
     stop: () =>
       (stopping ??= (async () => {
+        interrupted.stop();
         scheduler.stop();
         await recommender.stop();
         await app.apollo.stop();
@@ -100,6 +109,40 @@ export async function startServer(config: Config, logger: Logger, options: { db?
         if (!options.db) await db.close();
       })()),
   };
+}
+
+/**
+ * Closes runs a killed process left RUNNING (they would show TRAINING forever). A kind whose
+ * lock is still held is checked again every `intervalMs` for a minute: Postgres frees a killed
+ * process's lock only once it notices the connection is gone; a run that is really alive
+ * elsewhere closes itself, and the next run of the kind sweeps whatever is left.
+ */
+class InterruptedRunSweeper {
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly giveUpAt = Date.now() + 60_000;
+
+  constructor(
+    private readonly db: Database,
+    private readonly logger: Logger,
+    private readonly intervalMs: number,
+  ) {}
+
+  async sweep(): Promise<void> {
+    const { closed, pending } = await closeInterruptedRuns(this.db);
+    if (closed) this.logger.warn({ runs: closed }, 'closed training runs left unfinished by a stopped process');
+    if (pending.length && Date.now() < this.giveUpAt && !this.stopped) {
+      this.timer = setTimeout(() => {
+        this.sweep().catch((error) => this.logger.warn({ err: error }, 'could not check for interrupted training runs'));
+      }, Math.min(this.intervalMs, 5000));
+      this.timer.unref();
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
 }
 
 async function main(): Promise<void> {

@@ -1,7 +1,15 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { jwtVerify } from 'jose';
+import { startRetrain, type RetrainDeps } from '../src/jobs/retrain';
+import { createLogger } from '../src/logger';
+import { trainInWorker } from '../src/recommender/train/spawn';
+import { eventually } from './faults/pg-admin';
+import { READY, serverEnv, spawnTs } from './faults/server-process';
+import { usingPostgres } from './helpers/db';
+import { plantCommunities } from './helpers/planted';
+import { startTestServer } from './helpers/server';
 
 const root = path.resolve(__dirname, '..');
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
@@ -16,29 +24,89 @@ describe('npm run token', () => {
   });
 });
 
+/** Child processes a failed test left running are killed, so Jest can exit. */
+const cleanups: (() => void)[] = [];
+const afterCleanup = (fn: () => void) => cleanups.push(fn);
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
 describe('the server process', () => {
-  it('starts on the embedded database and stops cleanly on SIGTERM', async () => {
+  it('starts on the embedded database, keeps npm run train off it, and stops cleanly on SIGTERM', async () => {
     const dataDir = path.join(require('node:os').tmpdir(), `srv-${process.pid}-${Date.now()}`);
-    const child = spawn(tsx, ['src/server.ts'], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', SEED_DEMO: 'false', TRAIN_ON_START: 'false', LOG_LEVEL: 'info' },
-    });
-    let output = '';
-    const ready = new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (chunk) => {
-        output += chunk;
-        const match = /"url":"(http:\/\/localhost:\d+\/graphql)"/.exec(output);
-        if (match) resolve(match[1]);
-      });
-      child.on('exit', (code) => reject(new Error(`exited ${code}: ${output}`)));
-    });
-    const url = await ready;
+    // development, not test: Apollo installs its own signal handlers outside tests, and they
+    // must not cut the graceful stop short.
+    const server = spawnTs('src/server.ts', [], serverEnv({ NODE_ENV: 'development', DATABASE_URL: '', DATA_DIR: dataDir }));
+    afterCleanup(() => server.child.kill('SIGKILL'));
+    const [, url] = await server.waitFor(READY);
     expect(await (await fetch(url.replace('/graphql', '/readyz'))).json()).toMatchObject({ status: 'ready', database: 'pglite' });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(output).toMatch(/shutting down/);
-  });
+
+    // PGlite cannot be shared: training from another process must refuse, not corrupt or train unseen.
+    const train = spawnTs('src/cli/train.ts', ['--kind', 'friends'], { DATABASE_URL: '', DATA_DIR: dataDir });
+    expect((await train.exited).code).toBe(1);
+    expect(train.output()).toMatch(/is open in another process \(pid \d+\), probably the server/);
+    expect(train.output()).toMatch(/Stop the server.*retrainModel.*DATABASE_URL/);
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(server.output()).toMatch(/shutting down/);
+    // Released on stop: the CLI may use the database now (an empty one: nothing to train).
+    const after = spawnTs('src/cli/train.ts', ['--kind', 'friends'], { DATABASE_URL: '', DATA_DIR: dataDir });
+    expect(await after.exited).toEqual({ code: 0, signal: null });
+    expect(after.output()).toMatch(/"outcome": "SKIPPED"/);
+  }, 600_000);
+});
+
+const describeOnPostgres = usingPostgres() ? describe : describe.skip;
+
+describeOnPostgres('npm run train on Postgres beside a running server', () => {
+  it('trains under the advisory lock and the server serves the promoted version after its next poll', async () => {
+    const t = await startTestServer({ MODEL_POLL_MS: '200' });
+    try {
+      const planted = await plantCommunities(t.database.db, { communities: 3, usersPer: 10, itemsPer: 20 });
+      const admin = await t.tokenFor(planted.communities[0].users[0], true);
+      const friendsStatus = async () =>
+        (await t.gql(`{ modelStatus { models { kind source activeVersion { id } } } }`, {}, admin)).data.modelStatus.models.find((m: any) => m.kind === 'FRIENDS');
+
+      // While the server trains FRIENDS, the CLI's run of that kind is refused. The server's
+      // real run is held at its end until the CLI has answered.
+      let cliAnswered!: () => void;
+      const answered = new Promise<void>((resolve) => (cliAnswered = resolve));
+      const deps: RetrainDeps = {
+        config: t.config,
+        db: t.database.db,
+        logger: createLogger('silent'),
+        train: async (job, progress, signal) => {
+          const result = await trainInWorker(job, progress, signal);
+          await answered;
+          return result;
+        },
+      };
+      const serverRun = await startRetrain(deps, 'FRIENDS', 'MANUAL');
+      if (!('done' in serverRun)) throw new Error('unexpectedly busy');
+      const refused = spawnTs('src/cli/train.ts', ['--kind', 'friends'], { DATABASE_URL: t.database.url!, LOG_LEVEL: 'silent' });
+      const refusedExit = await refused.exited;
+      cliAnswered();
+      expect(refusedExit.code).toBe(1);
+      expect(refused.output()).toMatch(/FRIENDS: another training run is in progress/);
+      expect((await serverRun.done).state).toBe('SUCCEEDED');
+
+      // No active version: the CLI's run is promoted whatever its metrics.
+      await t.database.db.prisma.modelVersion.updateMany({ where: { kind: 'FRIENDS' }, data: { status: 'REJECTED' } });
+      const cli = spawnTs('src/cli/train.ts', ['--kind', 'friends'], { DATABASE_URL: t.database.url!, LOG_LEVEL: 'silent' });
+      expect(await cli.exited).toEqual({ code: 0, signal: null });
+      const report = JSON.parse(/\{[\s\S]*\}/.exec(cli.output())![0]);
+      expect(report).toMatchObject({ kind: 'FRIENDS', outcome: 'PROMOTED' });
+      const expected = Buffer.from(`ModelVersion:${report.version}`).toString('base64url');
+      const served = await eventually(async () => {
+        const status = await friendsStatus();
+        return status.source === 'MODEL' && status.activeVersion.id === expected && status;
+      }, 'the server to pick up the version trained by the CLI');
+      expect(served.activeVersion.id).toBe(expected);
+    } finally {
+      await t.close();
+    }
+  }, 600_000);
 });
 
 describe('dataset CLIs on user errors', () => {

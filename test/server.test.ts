@@ -73,9 +73,12 @@ describe('demo data', () => {
       expect(counts[0]).toBeGreaterThanOrEqual(24);
       expect(counts[1]).toBeGreaterThanOrEqual(100);
       expect(counts[2]).toBeGreaterThanOrEqual(100);
-      expect(await seedDemoData(prisma)).toBeNull();
+      expect(await seedDemoData(fresh.database.db)).toBeNull();
       const res = await fresh.gql(`{ items(first: 3) { edges { node { title counts { count } } } } }`);
       expect(res.data.items.edges).toHaveLength(3);
+      // Dated from the first start, the demo has a last week to trend in (the README's example).
+      const trending = await fresh.gql(`{ trendingItems(first: 5, window: WEEK) { edges { score node { title } } } }`);
+      expect(trending.data.trendingItems.edges).toHaveLength(5);
       const other = await startTestServer({ SEED_DEMO: 'true' });
       const otherCounts = [await other.database.db.prisma.user.count(), await other.database.db.prisma.item.count(), await other.database.db.prisma.interaction.count(), await other.database.db.prisma.follow.count()];
       await other.close();
@@ -83,5 +86,6 @@ describe('demo data', () => {
     } finally {
       await fresh.close();
     }
-  });
+    // Two servers seeding 1,300 rows each: minutes on a loaded machine.
+  }, 300_000);
 });

@@ -2,11 +2,14 @@
  * `npm run train [-- --kind items|friends|all]`: one training run per kind against
  * DATABASE_URL (or the embedded database), with a progress bar on a terminal. Promotes the
  * result when it is not worse than the active version, exactly as the nightly job does.
+ * On Postgres it runs alongside servers: the advisory lock keeps it from training a kind a
+ * server is training, and servers pick up its promoted version when they next poll. The
+ * embedded database belongs to one process, so while a server runs on it this refuses.
  */
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../config';
-import { openDatabase } from '../db/client';
+import { DatabaseInUseError, openDatabase } from '../db/client';
 import { migrate } from '../db/migrate';
 import { startRetrain } from '../jobs/retrain';
 import { createLogger } from '../logger';
@@ -21,7 +24,15 @@ async function main() {
   if (kinds.length === 0) throw new Error('--kind must be items, friends or all');
   const config = loadConfig();
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }).catch((error: unknown) => {
+    if (!(error instanceof DatabaseInUseError)) throw error;
+    throw new Error(
+      `The embedded database in ${error.dataDir} is open in another process (pid ${error.pid}), probably the server. ` +
+        'PGlite cannot be shared between processes, so a model trained here would never reach it. ' +
+        'Stop the server and run this again, or ask the running server to train (the retrainModel mutation), ' +
+        'or use a Postgres server (DATABASE_URL), where npm run train works alongside running servers.',
+    );
+  });
   let failed = false;
   try {
     await migrate(db);

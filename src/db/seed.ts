@@ -1,9 +1,12 @@
 /**
  * A small built-in demo social network, generated deterministically so a newcomer's first
  * query returns something real: communities of users who follow each other and share tastes.
- * Loaded on first start with an empty database (SEED_DEMO=false turns it off).
+ * Loaded on first start with an empty database (SEED_DEMO=false turns it off), dated relative
+ * to that start so trending windows, freshness and time decay look as they will in production.
+ * Safe when several processes start together on one empty database: one seeds, the rest see it.
  */
-import type { Prisma, PrismaClient } from '../generated/prisma/client';
+import type { Prisma } from '../generated/prisma/client';
+import type { Database } from './client';
 import { seededRng, type Rng } from '../recommender/eval/rng';
 
 const COMMUNITIES = [
@@ -17,6 +20,8 @@ const FIRST = ['Ada', 'Ben', 'Chloe', 'Dev', 'Elif', 'Femi', 'Gus', 'Hana', 'Ivo
 const USERS_PER_COMMUNITY = 15;
 const ITEMS_PER_COMMUNITY = 75;
 const DAY_MS = 86_400_000;
+// Serialises seeding across processes (a transaction-scoped advisory lock; any unused key).
+const SEED_LOCK_KEY = 0x7365_6564;
 
 const pick = <T>(rng: Rng, values: readonly T[]) => values[Math.floor(rng() * values.length)];
 
@@ -27,9 +32,24 @@ export interface SeedSummary {
   interactions: number;
 }
 
-/** Seeds only an empty database; returns null when users already exist. */
-export async function seedDemoData(prisma: PrismaClient, now = new Date('2026-11-01T12:00:00Z')): Promise<SeedSummary | null> {
-  if ((await prisma.user.count()) > 0) return null;
+/**
+ * Seeds only an empty database; returns null when users already exist. All or nothing: one
+ * transaction, so a crash mid-seed leaves the database empty and the next start seeds it.
+ */
+export async function seedDemoData(db: Database, now = new Date()): Promise<SeedSummary | null> {
+  return db.prisma.$transaction(
+    async (prisma) => {
+      // A second process waits here, then finds the users the first one committed.
+      await prisma.$executeRawUnsafe('SELECT pg_advisory_xact_lock($1)', SEED_LOCK_KEY);
+      if ((await prisma.user.count()) > 0) return null;
+      return seed(prisma, now);
+    },
+    // A loaded machine can take a while; the default 5 s would abort the seed half way.
+    { maxWait: 60_000, timeout: 120_000 },
+  );
+}
+
+async function seed(prisma: Prisma.TransactionClient, now: Date): Promise<SeedSummary> {
   const rng = seededRng(20261122);
   const users: Prisma.UserCreateManyInput[] = [];
   COMMUNITIES.forEach((community, c) => {
@@ -66,7 +86,7 @@ export async function seedDemoData(prisma: PrismaClient, now = new Date('2026-11
       });
     }
   });
-  const createdItems = await prisma.item.createManyAndReturn({ data: items, select: { id: true, category: true } });
+  const createdItems = await prisma.item.createManyAndReturn({ data: items, select: { id: true, category: true, createdAt: true } });
 
   const follows = new Map<string, Prisma.FollowCreateManyInput>();
   userIds.forEach((follower, u) => {
@@ -85,11 +105,13 @@ export async function seedDemoData(prisma: PrismaClient, now = new Date('2026-11
     for (const item of createdItems) {
       const p = item.category === home ? 0.12 : 0.01;
       if (rng() < p) {
+        // Within the last 90 days and never before the item existed.
+        const since = Math.max(item.createdAt.getTime(), now.getTime() - 90 * DAY_MS);
         interactions.push({
           userId,
           itemId: item.id,
           type: pick(rng, types),
-          createdAt: new Date(now.getTime() - Math.floor(rng() * 90 * DAY_MS)),
+          createdAt: new Date(since + Math.floor(rng() * (now.getTime() - since))),
         });
       }
     }

@@ -15,7 +15,8 @@ function transferables(job: TrainJob): ArrayBuffer[] {
   return [...buffers];
 }
 
-export function trainInWorker(job: TrainJob, progress: Progress = () => {}): Promise<TrainResult> {
+/** `signal` aborting terminates the worker (its run lost the training lock). */
+export function trainInWorker(job: TrainJob, progress: Progress = () => {}, signal?: AbortSignal): Promise<TrainResult> {
   const fromSource = __filename.endsWith('.ts');
   const file = path.join(__dirname, fromSource ? 'worker.ts' : 'worker.js');
   return new Promise((resolve, reject) => {
@@ -26,6 +27,8 @@ export function trainInWorker(job: TrainJob, progress: Progress = () => {}): Pro
       execArgv: fromSource ? ['--require', 'tsx/cjs'] : [],
     });
     let settled = false;
+    if (signal?.aborted) void worker.terminate();
+    else signal?.addEventListener('abort', () => void worker.terminate(), { once: true });
     worker.on('message', (message: { progress?: string; result?: TrainResult; error?: string }) => {
       if (message.progress) progress(message.progress);
       if (message.result) {
