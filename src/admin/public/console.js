@@ -398,6 +398,8 @@ async function renderOnlineMetrics() {
     const data = await gql(`{ modelVersions(first: 20) { edges { node { id kind onlineMetrics { ${leaves.join(' ')} } } } } }`);
     const rows = data.modelVersions.edges
       .flatMap(({ node }) => [node.onlineMetrics].flat().filter(Boolean).map((m) => ({ node, m })))
+      // A version that never served has all-zero metrics: not worth a row.
+      .filter(({ m }) => typeof m.impressions !== 'number' || m.impressions > 0)
       .map(({ node, m }) => el('tr', {}, el('td', {}, `#${versionNumber(node.id)}`), el('td', {}, node.kind), leaves.map((l) => el('td', { class: 'num' }, typeof m[l] === 'number' ? fixed(m[l]) : m[l] ?? '—'))));
     if (!rows.length) return say('No online metrics yet: no impressions recorded for these versions.');
     const tableNode = el('table');
