@@ -2,17 +2,7 @@
  * Fault injection on the Postgres server the tests use: terminate chosen backends of one
  * test database from a separate superuser connection (never a cluster restart: it is shared).
  */
-import pg from 'pg';
-
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+import { admin as withAdmin } from '../helpers/db';
 
 const databaseOf = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1));
 

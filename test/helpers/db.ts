@@ -16,7 +16,8 @@ export interface TestDatabase {
 
 export const usingPostgres = () => Boolean(process.env.DATABASE_URL);
 
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `fn` on a superuser connection to the server named by DATABASE_URL. */
+export async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await client.connect();
   try {
