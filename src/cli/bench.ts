@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- [--dataset lastfm] [--database NAME] [--connections 16] [--duration 10]
- * [--warmup 2] [--json FILE] [--doc FILE] [--skip-train] [--skip-retrain]`: prepares a
+ * [--warmup 2] [--json FILE] [--doc FILE] [--skip-train] [--skip-retrain] [--only a,b]`: prepares a
  * Postgres database with the dataset and trained models, starts the server as a child
  * process, measures each scenario at fixed concurrency, again while an ITEMS retrain runs,
  * and writes docs/benchmarks.md.
@@ -39,6 +39,7 @@ function parseArguments() {
       doc: { type: 'string', default: 'docs/benchmarks.md' },
       'skip-train': { type: 'boolean', default: false },
       'skip-retrain': { type: 'boolean', default: false },
+      only: { type: 'string' },
     },
     strict: true,
   });
@@ -60,6 +61,8 @@ function parseArguments() {
     doc: path.resolve(projectRoot(), values.doc),
     skipTrain: values['skip-train'],
     skipRetrain: values['skip-retrain'],
+    // The trivial scenario always runs: every ratio is taken against it in the same run.
+    only: values.only ? new Set(['trivial', ...values.only.split(',').map((name) => name.trim())]) : null,
   };
 }
 
@@ -126,7 +129,7 @@ async function main(): Promise<void> {
   try {
     const idle = server.memory();
     const ids = await sampleIds(url, args.dataset, SAMPLED_IDS);
-    const scenarios = buildScenarios(ids);
+    const scenarios = buildScenarios(ids).filter((scenario) => !args.only || args.only.has(scenario.name));
     const token = await mintToken(secret, ids.users[0] ?? 1, { admin: true, expiresIn: '6h' });
     const options: LoadOptions = { baseUrl: server.baseUrl, token, connections: args.connections, durationSeconds: args.duration };
     const sources = await recommendationSources(server.baseUrl, token, ids.users.slice(0, SOURCE_CHECK_USERS));
