@@ -6,7 +6,7 @@ import type { Database } from '../db/client';
 import type { TrainingRun } from '../generated/prisma/client';
 import type { ModelKind } from './artifact';
 import { activeVersionSummary, activateVersion, lastRun, type VersionSummary } from './registry';
-import type { ActiveModels } from './serving/active-models';
+import type { ActiveModels } from './serve/active-models';
 import { loadTf } from './tf-backend';
 
 export interface RetrainHooks {

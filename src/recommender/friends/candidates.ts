@@ -5,7 +5,7 @@
  * pool is cut to the union of the top `perSignal` users of each signal, so the ranker
  * sees a few hundred candidates at most however dense the graph is.
  */
-import { topK } from '../eval/metrics';
+import { topK } from '../top-k';
 import { hasEntry } from './data';
 import { SocialGraph } from './graph';
 import { PprWorkspace } from './ppr';

@@ -1,6 +1,6 @@
 /** Seeded random hold-out of undirected friendships, shared by evaluation and ranker training. */
-import { Rng } from '../eval/rng';
-import { FriendTrainingData, mutualFollows } from './data';
+import { Rng } from '../../eval/rng';
+import { FriendTrainingData, mutualFollows } from '../../friends/data';
 
 export interface FriendshipSplit {
   /** Kept friendships as mutual follows. */

@@ -4,9 +4,9 @@
  * that). Raw SQL through the driver: Prisma's per-query overhead is several times these
  * queries' own cost.
  */
-import type { SqlSession } from '../db/client';
+import type { SqlSession } from '../../db/client';
 import { DEFAULT_TYPE_WEIGHTS } from './fallbacks';
-import type { ItemRequestState } from './types';
+import type { ItemRequestState } from '../types';
 
 export interface UserState extends ItemRequestState {
   /** Users in a block relation with this one, either direction. */

@@ -2,8 +2,8 @@
  * Reference rankers of the friends protocol: each fills a dense score per user for one
  * source user; the evaluation ranks them all (ties by lower index) minus existing friends.
  */
-import { SocialGraph } from './graph';
-import { PprWorkspace } from './ppr';
+import { SocialGraph } from '../../friends/graph';
+import { PprWorkspace } from '../../friends/ppr';
 
 export interface BaselineScorer {
   name: string;
