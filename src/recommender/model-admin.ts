@@ -1,6 +1,6 @@
 /**
  * Model administration: status, activation and retraining, for admins and the composition
- * root. Not on any request's path; the request-facing recommender is service.ts.
+ * root. Not on any request's path; the request-facing recommender is serve/service.ts.
  */
 import type { Database } from '../db/client';
 import type { TrainingRun } from '../generated/prisma/client';

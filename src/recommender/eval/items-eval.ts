@@ -8,7 +8,7 @@
  */
 import { openDataset } from '../../datasets/open';
 import type { DatasetName } from '../../datasets/types';
-import { buildInteractions, type Csr, type ItemTrainingData } from '../items/data';
+import { buildInteractions, type ItemTrainingData } from '../items/data';
 import { friendsItemsScores, popularityScores } from './items/baselines';
 import { easeDimension, fitEase } from '../train/items/ease';
 import { loadIndexedDataset } from './items/from-dataset';
@@ -22,6 +22,7 @@ import { topK } from '../top-k';
 import { MetricsAccumulator } from './metrics';
 import type { EvalRow, EvalTable } from './report';
 import { heldOutByUser, holdOut, type SplitMode } from './split';
+import type { Csr } from '../sparse';
 
 /** Above this the dense EASE baseline (m^3/2 multiply-adds in plain TypeScript) is skipped. */
 export const EASE_MAX_DIM = 6000;

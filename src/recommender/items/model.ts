@@ -4,7 +4,7 @@
  * (train/items) and serving (serve/items) use these; training code lives in train/items.
  */
 import type { ContentIndex } from './content';
-import type { Csr } from './data';
+import type { Csr } from '../sparse';
 import type { NeighbourLists } from './neighbours';
 import type { PopularityStats } from './popularity';
 import type { RankerWeights } from './ranker';

@@ -2,9 +2,9 @@
  * The recommender as the resolvers see it. Serves from the active trained versions when they
  * are loaded and from SQL fallbacks otherwise; a missing or broken model never fails a
  * request: it falls back and says so (`source`, and the log). A warm user's request is
- * answered from memory (serving/user-states.ts, serving/rows.ts, the lists cache here),
- * kept current by change notes (serving/change-feed.ts); model administration is
- * model-admin.ts.
+ * answered from memory (user-states.ts, rows.ts, the lists cache here),
+ * kept current by change notes (change-feed.ts); model administration is
+ * ../model-admin.ts.
  *
  * Every process polls for the ACTIVE version of each kind and swaps a newly promoted one in
  * whole: requests in flight keep the instance they started with, later ones get the new one.

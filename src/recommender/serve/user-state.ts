@@ -1,6 +1,6 @@
 /**
  * What the recommender needs to know about one user, read from the database when serving's
- * cache does not hold it (serving/user-states.ts keeps it current from change notes after
+ * cache does not hold it (user-states.ts keeps it current from change notes after
  * that). Raw SQL through the driver: Prisma's per-query overhead is several times these
  * queries' own cost.
  */

@@ -9,12 +9,13 @@ import { MetricsAccumulator } from '../metrics';
 import type { EvalRow, EvalTable } from '../report';
 import { seededRng } from '../rng';
 import { BaselineScorer, degreePopularity, neighbourhoodOverlap, personalizedPageRank } from './baselines';
-import { FriendTrainingData, hasEntry } from '../../friends/data';
+import { FriendTrainingData } from '../../friends/data';
 import { SocialGraph, prepareGraph } from '../../friends/graph';
 import { FriendGraphInput, loadFriendGraph } from './load';
 import { FriendTrainingOptions, trainFriendModel } from '../../train/friends/trainer';
 import { createFriendSuggester, scoreCandidates } from '../../friends/suggest';
 import { holdOutFriendships } from '../../train/friends/split';
+import { rowHas } from '../../sparse';
 
 export interface FriendsEvaluationOptions {
   dataset: DatasetName;
@@ -110,7 +111,7 @@ export async function evaluateFriendGraph(
 }
 
 function isKnown(graph: SocialGraph, user: number, other: number): boolean {
-  return other === user || hasEntry(graph.follows, user, other);
+  return other === user || rowHas(graph.follows, user, other);
 }
 
 function evaluateBaseline(

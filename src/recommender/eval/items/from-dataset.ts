@@ -5,7 +5,8 @@
  */
 import type { DatasetReader } from '../../../datasets/types';
 import type { PositivePairs } from '../split';
-import { cooToCsr, type Csr, type ItemFeatures } from '../../items/data';
+import { cooToCsr, type Csr } from '../../sparse';
+import { type ItemFeatures } from '../../items/data';
 
 export interface IndexedDataset {
   pairs: PositivePairs;

@@ -7,7 +7,8 @@
  */
 import { seededRng, shuffle } from '../../eval/rng';
 import { CandidateConfig, CandidateFinder, DEFAULT_CANDIDATE_CONFIG, FEATURE_NAMES, NUM_FEATURES } from '../../friends/candidates';
-import type { Csr, FriendTrainingData } from '../../friends/data';
+import type { Csr } from '../../sparse';
+import type { FriendTrainingData } from '../../friends/data';
 import { prepareGraph } from '../../friends/graph';
 import { FRIEND_MODEL_VERSION, type FriendModel, type FriendValidation } from '../../friends/model';
 import { Ranker, scoreRows } from '../../friends/ranker';
@@ -83,17 +84,17 @@ export async function trainFriendModel(
 
 /** The follow graph without either direction of the held-out friendships. */
 function withoutHeldOut(n: number, follows: Csr, heldOut: Map<number, Set<number>>): Csr {
-  const offsets = new Int32Array(n + 1);
-  const targets = new Int32Array(follows.targets.length);
+  const indptr = new Int32Array(n + 1);
+  const indices = new Int32Array(follows.indices.length);
   let w = 0;
   for (let u = 0; u < n; u++) {
     const hidden = heldOut.get(u);
-    for (let i = follows.offsets[u]; i < follows.offsets[u + 1]; i++) {
-      if (!hidden?.has(follows.targets[i])) targets[w++] = follows.targets[i];
+    for (let i = follows.indptr[u]; i < follows.indptr[u + 1]; i++) {
+      if (!hidden?.has(follows.indices[i])) indices[w++] = follows.indices[i];
     }
-    offsets[u + 1] = w;
+    indptr[u + 1] = w;
   }
-  return { offsets, targets: targets.slice(0, w) };
+  return { indptr, indices: indices.slice(0, w) };
 }
 
 function examples(finder: CandidateFinder, users: number[], heldOut: Map<number, Set<number>>): RankerTrainingSet {
