@@ -25,10 +25,10 @@ import { startServer } from '../../server';
 import { unpackArtifact, type ModelKind } from '../artifact';
 import { deserialize as deserializeItemModel } from '../items/artifact';
 import { readArtifact } from '../registry';
-import { HELD_OUT_FRACTION } from '../friends/evaluate';
-import { loadFriendGraph } from '../friends/load';
-import { holdOutFriendships } from '../friends/split';
-import { loadIndexedDataset } from '../items/from-dataset';
+import { HELD_OUT_FRACTION } from './friends/evaluate';
+import { loadFriendGraph } from './friends/load';
+import { holdOutFriendships } from '../train/friends/split';
+import { loadIndexedDataset } from './items/from-dataset';
 import { MetricsAccumulator } from './metrics';
 import type { EvalRow } from './report';
 import { seededRng } from './rng';
@@ -243,7 +243,7 @@ async function describeItemVersion(db: Database, versionId: number | null): Prom
   const setting = model.itemItemKind === 'ease' ? `lambda=${Math.round(ii.lambda)}` : `beta=${ii.beta} shrink=${ii.shrink}`;
   // A ranker that failed its gate is kept as its starting point: the item-item order (output layer at zero).
   const learned = model.ranker !== null && model.ranker.w2.some((w) => w !== 0);
-  return `${model.itemItemKind} ${setting}; ${learned ? 'learned ranker' : 'item-item order'}`;
+  return `${model.itemItemKind} ${setting}, recency boost ${model.config.recency.boost}; ${learned ? 'learned ranker' : 'item-item order'}`;
 }
 
 /** The served row for one dataset, task and split. */

@@ -5,7 +5,8 @@
  * features describe each source's evidence plus the user's activity.
  */
 import { ContentProfile } from './content';
-import { rowPosition, type UserHistory } from './data';
+import { rowPosition } from '../sparse';
+import type { UserHistory } from './data';
 import { TopKSelector, type NeighbourLists } from './neighbours';
 import type { ItemModel } from './model';
 import { SocialSignal } from './social';
@@ -138,7 +139,7 @@ function accumulateInto(out: SparseScores, lists: NeighbourLists | null, history
   for (let h = 0; h < history.items.length; h++) {
     const i = history.items[h];
     if (i < 0 || i >= n) continue;
-    // Votes are 1 but for recency (not the interaction's type weight): the model was fitted on binary positives (model.ts).
+    // Votes are 1 but for recency (not the interaction's type weight): the model was fitted on binary positives (train/items/trainer.ts).
     const scale = votes ? votes[h] : 1;
     for (let p = lists.indptr[i]; p < lists.indptr[i + 1]; p++) {
       const j = lists.indices[p];

@@ -1,7 +1,7 @@
-import { buildInteractions, type ItemTrainingData } from '../../../src/recommender/items/data';
-import { recencyShares, trainItemModel } from '../../../src/recommender/items/model';
-import { recommendItems } from '../../../src/recommender/items/scoring';
-import { plantedCommunities, trainingData } from './synthetic';
+import { buildInteractions, type ItemTrainingData } from '../../../../src/recommender/items/data';
+import { recencyShares, trainItemModel } from '../../../../src/recommender/train/items/trainer';
+import { recommendItems } from '../../../../src/recommender/items/scoring';
+import { plantedCommunities, trainingData } from '../../items/synthetic';
 
 const planted = plantedCommunities();
 const all = Int32Array.from({ length: planted.pairs.users.length }, (_, e) => e);
