@@ -60,6 +60,8 @@ interface SplitFile {
 const ITEM_FILES: Partial<Record<DatasetName, SplitFile>> = {
   'movielens-100k': { file: 'u.data', headerLines: 0, separator: '\t' },
   lastfm: { file: 'user_artists.dat', headerLines: 1, separator: '\t' },
+  filmtrust: { file: 'ratings.txt', headerLines: 0, separator: /\s+/ },
+  ciao: { file: 'ratings.tsv', headerLines: 0, separator: '\t' },
 };
 const FRIEND_FILES: Partial<Record<DatasetName, SplitFile>> = {
   lastfm: { file: 'user_friends.dat', headerLines: 1, separator: '\t' },
