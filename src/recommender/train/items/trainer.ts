@@ -247,14 +247,15 @@ const BOOSTS = [0.0625, 0.125, 0.25, 0.5, 1];
  * Picks the item-item model's main setting by item-item-only rankings of the validation
  * items of each carve-out, each candidate fitted on that carve-out's `fit` (the training
  * pairs minus its validation part), then, when every carve-out has real timestamps, the
- * recency boost at that setting: the best mean among the boosts that lose on no carve-out
- * (a strong boost wins big on a temporal test and loses on a random one: MovieLens-100K
- * boost 1 gains 0.03 NDCG@10 on the first and loses 0.01 on the second).
+ * recency boost at that setting. A setting's objective is its mean over the carve-outs.
  *
- * The split the model will be judged on is unknown (a random or a temporal test), so with
- * two carve-outs the winner is the setting whose worse carve-out is closest to that
- * carve-out's best (relative): a mean of objectives lets the random carve-out's larger
- * numbers outvote the temporal one (MovieLens: lambda 400, which loses on a temporal test).
+ * The split the model will be judged on is unknown (a random or a temporal test). A strong
+ * boost wins big on a temporal test and loses on a random one (MovieLens-100K: boost 1 gains
+ * 0.03 NDCG@10 on the first and loses 0.01 on the second), so only boosts that lose on no
+ * carve-out are candidates. lambda keeps the plain mean: judged by its worse carve-out
+ * relative to that carve-out's best, the retrain job served lambda=1131 on MovieLens-100K
+ * random seed 29 (NDCG@10 0.440 against EASE's 0.450); a random-split training set's
+ * latest-fifth objective is flat in lambda, and the worse-carve-out rule follows its noise.
  */
 export function tuneItemItem(
   carveOuts: { fit: ItemTrainingData; validation: Map<number, Set<number>> }[],
@@ -267,8 +268,7 @@ export function tuneItemItem(
   const { kind } = resolveItemItem(parts[0].x, base);
   const fitAll = (setting: Record<string, number>) =>
     parts.map(({ x, numItems }) => fitItemItem(x, numItems, { ...base, itemItem: { ...base.itemItem, ...setting } }).lists);
-  // The boost is tried on the chosen setting's lists: keep the leader's (adding a trial can
-  // change the leader to an older trial, whose lists are then fitted again).
+  // The boost is tried on the chosen setting's lists: keep the best trial's.
   const leader: { trial: TuningTrial | null; lists: NeighbourLists[] } = { trial: null, lists: [] };
   const measure = (setting: Record<string, number>, lists: NeighbourLists[], boost: number, start: number): TuningTrial => {
     const qualities = parts.map(({ x, validation, numItems, recency }, c) =>
@@ -286,7 +286,7 @@ export function tuneItemItem(
     const start = Date.now();
     const lists = fitAll(setting);
     const result = measure(setting, lists, 0, start);
-    if (!leader.trial || pickTrial([leader.trial, result]) === result) Object.assign(leader, { trial: result, lists });
+    if (!leader.trial || result.objective > leader.trial.objective) Object.assign(leader, { trial: result, lists });
     return result;
   };
   const name = kind === 'ease' ? 'lambda' : kind === 'rp3beta' ? 'beta' : 'shrink';
@@ -322,11 +322,8 @@ export function tuneItemItem(
   };
 }
 
-/** The trial whose worst carve-out, relative to the best any trial reached there, is highest. */
 function pickTrial(trials: TuningTrial[]): TuningTrial {
-  const best = trials[0].objectives.map((_, c) => Math.max(...trials.map((t) => t.objectives[c])));
-  const worst = (t: TuningTrial) => Math.min(...t.objectives.map((o, c) => o / best[c]));
-  return trials.reduce((a, b) => (worst(b) > worst(a) ? b : a));
+  return trials.reduce((a, b) => (b.objective > a.objective ? b : a));
 }
 
 function itemItemQuality(
