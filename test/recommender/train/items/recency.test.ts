@@ -48,4 +48,16 @@ describe('recency of a user’s history', () => {
     expect(report.config.recency.boost).toBe(0);
     expect(report.tuning.some((t) => 'boost' in t.setting)).toBe(false);
   });
+
+  it('tuning picks no boost that loses on either carve-out', async () => {
+    const { report } = await trainItemModel(data, { ranker: { enabled: false } });
+    const { lambda } = report.config.itemItem;
+    const plain = report.tuning.find((t) => t.setting.lambda === lambda && !('boost' in t.setting))!;
+    const boosts = report.tuning.filter((t) => 'boost' in t.setting);
+    expect(plain.objectives).toHaveLength(2);
+    expect(boosts.length).toBeGreaterThan(0);
+    const chosen = boosts.find((t) => t.setting.boost === report.config.recency.boost) ?? plain;
+    chosen.objectives.forEach((o, c) => expect(o).toBeGreaterThanOrEqual(plain.objectives[c]));
+    for (const t of boosts) if (t.objectives.every((o, c) => o >= plain.objectives[c])) expect(chosen.objective).toBeGreaterThanOrEqual(t.objective);
+  });
 });
