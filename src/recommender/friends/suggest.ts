@@ -126,7 +126,7 @@ function explain(suggester: FriendSuggester, set: CandidateSet, c: number, score
 }
 
 /** Friends of both (mutual follows on each side), by merging sorted rows. */
-function intersectFriends(graph: SocialGraph, user: number, other: number): number[] {
+export function intersectFriends(graph: SocialGraph, user: number, other: number): number[] {
   const out: number[] = [];
   const a = friendsOf(graph, user);
   const b = friendsOf(graph, other);
