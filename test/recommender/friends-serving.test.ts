@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function suggested(userId: number) {
+async function suggested(userId: number): Promise<{ id: string; score: number; mutual: number }[]> {
   const response = await t.gql(FRIENDS, { id: uid(userId) }, await t.tokenFor(userId));
   const list = response.data.user.friendSuggestions;
   expect(list.source).toBe('MODEL');

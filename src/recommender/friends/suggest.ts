@@ -38,8 +38,8 @@ export interface FriendSuggester {
 /** Users never to suggest in this call, on top of self, followed users and data.excluded. */
 export type SuggestExclusion = ReadonlySet<number> | ((user: number) => boolean);
 
-export function createFriendSuggester(model: FriendModel, data: FriendTrainingData): FriendSuggester {
-  const graph = prepareGraph(data);
+export function createFriendSuggester(model: FriendModel, data: FriendTrainingData | SocialGraph): FriendSuggester {
+  const graph = 'neighbours' in data ? data : prepareGraph(data);
   return { model, graph, finder: new CandidateFinder(graph, model.candidates) };
 }
 

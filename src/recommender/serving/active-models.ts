@@ -12,7 +12,7 @@ import { deserializeFriendArtifact, type FriendArtifact } from '../friends/artif
 import { deserialize as deserializeItemModel } from '../items/artifact';
 import { activeVersionSummary, readArtifact, type VersionSummary } from '../registry';
 import { takeSnapshot } from '../snapshot';
-import { friendTrainingData } from '../model-inputs';
+import { prepareGraphInWorker } from './friend-graph';
 import { LoadedFriendModel, StoredSuggestions } from './friends';
 import { LoadedItemModel } from './items';
 
@@ -159,7 +159,7 @@ export class ActiveModels {
     const mark = await this.followMark();
     if (mark === this.friendGraphMark) return;
     const snapshot = await takeSnapshot(this.db);
-    const model = new LoadedFriendModel(serving.model.model, friendTrainingData(snapshot), snapshot.userIds, serving.model.stored);
+    const model = new LoadedFriendModel(serving.model.model, await prepareGraphInWorker(snapshot), snapshot.userIds, serving.model.stored);
     if (this.friends === serving) this.friends = { ...serving, model };
     this.friendGraphMark = mark;
     this.friendGraphBoundAt = Date.now();
@@ -182,7 +182,7 @@ export class ActiveModels {
     this.friendGraphMark = await this.followMark();
     const snapshot = await takeSnapshot(this.db);
     const stored = lists ? new StoredSuggestions(lists, userIds) : null;
-    return new LoadedFriendModel(model, friendTrainingData(snapshot), snapshot.userIds, stored);
+    return new LoadedFriendModel(model, await prepareGraphInWorker(snapshot), snapshot.userIds, stored);
   }
 
   /** Replaces what serves a kind; the old model is dropped whole (its arrays are garbage once unreferenced). */

@@ -6,6 +6,7 @@
  * were then is answered from their list, everyone else is ranked live.
  */
 import type { FriendTrainingData } from '../friends/data';
+import type { SocialGraph } from '../friends/graph';
 import type { FriendModel } from '../friends/model';
 import { followHash, storedListBytes, storedReasons, type StoredFriendLists } from '../friends/stored-lists';
 import { createFriendSuggester, intersectFriends, suggest, type FriendSuggester } from '../friends/suggest';
@@ -63,7 +64,8 @@ export class LoadedFriendModel {
 
   constructor(
     readonly model: FriendModel,
-    graph: FriendTrainingData,
+    /** Prepared already (prepareGraphInWorker) or prepared here. */
+    graph: FriendTrainingData | SocialGraph,
     readonly userIds: Int32Array,
     readonly stored: StoredSuggestions | null = null,
   ) {
