@@ -9,7 +9,7 @@ import { unpackArtifact } from '../../src/recommender/artifact';
 import { deserializeFriendArtifact } from '../../src/recommender/friends/artifact';
 import { friendTrainingData } from '../../src/recommender/model-inputs';
 import { activeVersionSummary, readArtifact } from '../../src/recommender/registry';
-import { LoadedFriendModel } from '../../src/recommender/serving/friends';
+import { LoadedFriendModel } from '../../src/recommender/serve/friends';
 import { takeSnapshot } from '../../src/recommender/snapshot';
 import { plantCommunities, type Planted } from '../helpers/planted';
 import { startTestServer, uid, type TestServer } from '../helpers/server';

@@ -1,19 +1,18 @@
 /**
- * Each user's ranked suggestions, computed by training on the graph the version was trained
- * from and stored in its artifact, so serving answers a user whose follows have not changed
+ * Each user's ranked suggestions, computed by training (train/friends/precompute.ts) on the
+ * graph the version was trained from and stored in its artifact, so serving answers a user whose follows have not changed
  * since by filtering a list instead of finding and ranking candidates (docs/decisions/005).
  * A list is current for a user while the set of people they follow hashes to the stored
  * followHash; otherwise serving ranks them live from the current graph.
  */
-import type { Csr } from './data';
-import { suggest, type FriendReason, type FriendSuggester } from './suggest';
+import type { FriendReason } from './suggest';
 
 /** Suggestions stored per user: a first page of 10 plus room for exclusions and paging. */
 export const STORED_PER_USER = 50;
 
 /** Reason kinds stored as one byte each, the share of the score times 255; all zero is POPULAR. */
 export const STORED_REASON_KINDS = ['MUTUAL_FRIENDS', 'SHARED_INTERESTS', 'FOLLOWED_BY_YOUR_FRIENDS', 'FOLLOWS_YOU'] as const;
-const KINDS = STORED_REASON_KINDS.length;
+export const KINDS = STORED_REASON_KINDS.length;
 
 export interface StoredFriendLists {
   perUser: number;
@@ -45,44 +44,6 @@ function mix(x: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** The top `perUser` suggestions of every user on the suggester's graph; `userIds` maps indices to database ids. */
-export function precomputeFriendLists(suggester: FriendSuggester, userIds: Int32Array, perUser = STORED_PER_USER): StoredFriendLists {
-  const n = suggester.graph.numUsers;
-  const offsets = new Int32Array(n + 1);
-  const hashes = new Uint32Array(n);
-  const rows: ReturnType<typeof suggest>[] = [];
-  const follows: Csr = suggester.graph.follows;
-  for (let u = 0; u < n; u++) {
-    const row = suggest(suggester, u, perUser);
-    rows.push(row);
-    offsets[u + 1] = offsets[u] + row.length;
-    const followees = follows.targets.subarray(follows.offsets[u], follows.offsets[u + 1]);
-    hashes[u] = followHash(Array.from(followees, (v) => userIds[v]));
-  }
-  const total = offsets[n];
-  const lists: StoredFriendLists = {
-    perUser,
-    offsets,
-    users: new Int32Array(total),
-    scores: new Float32Array(total),
-    reasons: new Uint8Array(total * KINDS),
-    followHash: hashes,
-  };
-  rows.forEach((row, u) => {
-    row.forEach((s, i) => {
-      const e = offsets[u] + i;
-      lists.users[e] = s.user;
-      lists.scores[e] = s.score;
-      for (const r of s.reasons) {
-        const k = STORED_REASON_KINDS.indexOf(r.kind as (typeof STORED_REASON_KINDS)[number]);
-        // A present reason keeps at least one unit, so rounding never drops it.
-        if (k >= 0) lists.reasons[e * KINDS + k] = Math.max(1, Math.round(r.weight * 255));
-      }
-    });
-  });
-  return lists;
 }
 
 /** The stored reasons of entry `e`, heaviest first, weights summing to 1 (as suggest() gives them). */

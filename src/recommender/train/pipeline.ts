@@ -5,13 +5,13 @@
  */
 import { packArtifact, checksumOf, type ModelKind } from '../artifact';
 import { serializeFriendModel } from '../friends/artifact';
-import { trainFriendModel } from '../friends/model';
-import { precomputeFriendLists } from '../friends/stored-lists';
 import { createFriendSuggester } from '../friends/suggest';
+import { precomputeFriendLists } from './friends/precompute';
+import { trainFriendModel } from './friends/trainer';
 import { serialize as serializeItemModel } from '../items/artifact';
-import { trainItemModel } from '../items/model';
-import { LoadedFriendModel } from '../serving/friends';
-import { LoadedItemModel } from '../serving/items';
+import { trainItemModel } from './items/trainer';
+import { LoadedFriendModel } from '../serve/friends';
+import { LoadedItemModel } from '../serve/items';
 import { loadTf } from '../tf-backend';
 import type { Snapshot } from '../snapshot';
 import { friendTrainingData, itemTrainingData } from '../model-inputs';

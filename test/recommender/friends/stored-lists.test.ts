@@ -1,9 +1,11 @@
 import { deserializeFriendArtifact, deserializeFriendModel, serializeFriendModel } from '../../../src/recommender/friends/artifact';
 import { mutualFollows } from '../../../src/recommender/friends/data';
-import { trainFriendModel, type FriendModel } from '../../../src/recommender/friends/model';
-import { followHash, precomputeFriendLists, STORED_PER_USER } from '../../../src/recommender/friends/stored-lists';
+import type { FriendModel } from '../../../src/recommender/friends/model';
+import { trainFriendModel } from '../../../src/recommender/train/friends/trainer';
+import { followHash, STORED_PER_USER } from '../../../src/recommender/friends/stored-lists';
+import { precomputeFriendLists } from '../../../src/recommender/train/friends/precompute';
 import { createFriendSuggester } from '../../../src/recommender/friends/suggest';
-import { LoadedFriendModel, StoredSuggestions } from '../../../src/recommender/serving/friends';
+import { LoadedFriendModel, StoredSuggestions } from '../../../src/recommender/serve/friends';
 import { FAST_TRAINING, plantedGraph } from './planted';
 
 describe('stored friend lists', () => {
@@ -13,7 +15,7 @@ describe('stored friend lists', () => {
   // Database ids unlike the indices, so a mix-up of the two shows.
   const userIds = Int32Array.from({ length: n }, (_, u) => 1000 + 3 * u);
   const followingOf = (u: number) =>
-    new Set([userIds[u], ...Array.from(data.follows.targets.subarray(data.follows.offsets[u], data.follows.offsets[u + 1]), (v) => userIds[v])]);
+    new Set([userIds[u], ...Array.from(data.follows.indices.subarray(data.follows.indptr[u], data.follows.indptr[u + 1]), (v) => userIds[v])]);
   let model: FriendModel;
   let bytes: Uint8Array;
 
