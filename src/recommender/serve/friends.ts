@@ -9,7 +9,7 @@ import type { FriendTrainingData } from '../friends/data';
 import type { SocialGraph } from '../friends/graph';
 import type { FriendModel } from '../friends/model';
 import { followHash, storedListBytes, storedReasons, type StoredFriendLists } from '../friends/stored-lists';
-import { createFriendSuggester, intersectFriends, suggest, type FriendSuggester } from '../friends/suggest';
+import { createFriendSuggester, friendsOf, intersectFriends, suggest, type FriendSuggester } from '../friends/suggest';
 import type { FriendSuggestion } from '../types';
 
 /** A version's stored lists keyed by database ids; built once per version and shared by every rebind. */
@@ -85,9 +85,10 @@ export class LoadedFriendModel {
     const taken = this.stored?.take(userId, count, exclude, following);
     if (!taken) return null;
     const user = this.userIndex.get(userId);
+    const friends = user === undefined ? new Int32Array(0) : friendsOf(this.suggester.graph, user);
     return taken.map(({ userId: id, score, entry }) => {
       const other = this.userIndex.get(id);
-      const mutual = user === undefined || other === undefined ? [] : intersectFriends(this.suggester.graph, user, other);
+      const mutual = other === undefined ? [] : intersectFriends(this.suggester.graph, friends, other);
       return {
         userId: id,
         score,
