@@ -5,37 +5,35 @@ import { suggest, type FriendSuggester } from '../../friends/suggest';
 /** The top `perUser` suggestions of every user on the suggester's graph; `userIds` maps indices to database ids. */
 export function precomputeFriendLists(suggester: FriendSuggester, userIds: Int32Array, perUser = STORED_PER_USER): StoredFriendLists {
   const n = suggester.graph.numUsers;
-  const offsets = new Int32Array(n + 1);
-  const hashes = new Uint32Array(n);
-  const rows: ReturnType<typeof suggest>[] = [];
   const follows = suggester.graph.follows;
+  const offsets = new Int32Array(n + 1);
+  const followHashes = new Uint32Array(n);
+  // Written in place at the worst-case size and trimmed once: no per-entry objects kept.
+  const users = new Int32Array(n * perUser);
+  const scores = new Float32Array(n * perUser);
+  const reasons = new Uint8Array(n * perUser * KINDS);
+  let e = 0;
   for (let u = 0; u < n; u++) {
-    const row = suggest(suggester, u, perUser);
-    rows.push(row);
-    offsets[u + 1] = offsets[u] + row.length;
-    const followees = follows.indices.subarray(follows.indptr[u], follows.indptr[u + 1]);
-    hashes[u] = followHash(Array.from(followees, (v) => userIds[v]));
-  }
-  const total = offsets[n];
-  const lists: StoredFriendLists = {
-    perUser,
-    offsets,
-    users: new Int32Array(total),
-    scores: new Float32Array(total),
-    reasons: new Uint8Array(total * KINDS),
-    followHash: hashes,
-  };
-  rows.forEach((row, u) => {
-    row.forEach((s, i) => {
-      const e = offsets[u] + i;
-      lists.users[e] = s.user;
-      lists.scores[e] = s.score;
+    for (const s of suggest(suggester, u, perUser)) {
+      users[e] = s.user;
+      scores[e] = s.score;
       for (const r of s.reasons) {
         const k = STORED_REASON_KINDS.indexOf(r.kind as (typeof STORED_REASON_KINDS)[number]);
         // A present reason keeps at least one unit, so rounding never drops it.
-        if (k >= 0) lists.reasons[e * KINDS + k] = Math.max(1, Math.round(r.weight * 255));
+        if (k >= 0) reasons[e * KINDS + k] = Math.max(1, Math.round(r.weight * 255));
       }
-    });
-  });
-  return lists;
+      e++;
+    }
+    offsets[u + 1] = e;
+    const followees = follows.indices.subarray(follows.indptr[u], follows.indptr[u + 1]);
+    followHashes[u] = followHash(Array.from(followees, (v) => userIds[v]));
+  }
+  return {
+    perUser,
+    offsets,
+    users: users.slice(0, e),
+    scores: scores.slice(0, e),
+    reasons: reasons.slice(0, e * KINDS),
+    followHash: followHashes,
+  };
 }
