@@ -1,9 +1,9 @@
 /**
  * Each user's ranked suggestions, computed by training (train/friends/precompute.ts) on the
- * graph the version was trained from and stored in its artifact, so serving answers a user whose follows have not changed
- * since by filtering a list instead of finding and ranking candidates (docs/decisions/005).
- * A list is current for a user while the set of people they follow hashes to the stored
- * followHash; otherwise serving ranks them live from the current graph.
+ * graph the version was trained from and stored in its artifact, so serving answers a user
+ * whose follows have not changed since by filtering a list instead of finding and ranking
+ * candidates (docs/decisions/007). A list is current for a user while the set of people they
+ * follow hashes to the stored followHash; otherwise serving ranks them live.
  */
 import type { FriendReason } from './suggest';
 
