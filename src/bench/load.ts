@@ -69,7 +69,11 @@ export async function runLoad(scenario: Scenario, options: LoadOptions): Promise
     path: '/graphql',
     headers,
     body: scenario.bodies[0],
-    setupRequest: (previous) => ({ ...previous, headers: { ...headers }, body: scenario.bodies[next++ % scenario.bodies.length] }),
+    setupRequest: (previous) => {
+      const i = next++ % scenario.bodies.length;
+      const authorization = scenario.tokens ? `Bearer ${scenario.tokens[i]}` : headers.authorization;
+      return { ...previous, headers: { ...headers, authorization }, body: scenario.bodies[i] };
+    },
     onResponse: (status, body) => {
       if (seen++ % SAMPLE_EVERY !== 0 || status !== 200) return;
       check.sampled++;

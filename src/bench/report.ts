@@ -40,6 +40,8 @@ export interface BenchResult {
   /** How many users and items the request bodies rotate over. */
   distinctIds: { users: number; items: number };
   load: LoadResult[];
+  /** Null with --skip-experiment or when recommendedItems is not measured. */
+  withExperiment: ExperimentRows | null;
   duringRetrain: {
     /** Per measured scenario: was the run still going when its measurement ended? */
     stillRunningAtEnd: Record<string, boolean>;
@@ -47,6 +49,21 @@ export interface BenchResult {
     load: LoadResult[];
   } | null;
   memory: { idle: ServerMemory; afterLoad: ServerMemory; afterRetrain: ServerMemory | null };
+}
+
+/** recommendedItems asked by each user: without, with and again without an ITEMS experiment. */
+export interface ExperimentRows {
+  treatmentVersionId: number;
+  /** Impressions the experiment's arms recorded during the with-row (its results query). */
+  impressionsPerArm: Record<string, number>;
+  before: LoadResult;
+  during: LoadResult;
+  after: LoadResult;
+}
+
+/** Throughput with the experiment over the mean of the rows without it. */
+export function experimentRatio(rows: ExperimentRows): number {
+  return rows.during.requestsPerSecond / ((rows.before.requestsPerSecond + rows.after.requestsPerSecond) / 2);
 }
 
 export interface Target {
@@ -102,6 +119,15 @@ export function judgeTargets(result: BenchResult): Target[] {
   }
   if (rec?.sqlPerRequest != null) {
     targets.push({ name: '0 SQL statements per warm recommendedItems request', status: rec.sqlPerRequest < 0.01 ? 'met' : 'missed', detail: `${rec.sqlPerRequest.toFixed(3)} per request, counted on the wire` });
+  }
+  if (result.withExperiment) {
+    const ratio = experimentRatio(result.withExperiment);
+    const rows = result.withExperiment;
+    targets.push({
+      name: 'recommendedItems with an experiment running >= 95% of without',
+      status: ratio >= 0.95 ? 'met' : 'missed',
+      detail: `${(ratio * 100).toFixed(0)}% (${rows.during.requestsPerSecond.toFixed(0)} vs ${rows.before.requestsPerSecond.toFixed(0)} and ${rows.after.requestsPerSecond.toFixed(0)} req/s)`,
+    });
   }
   const during = result.duringRetrain?.load.find((r) => r.scenario === 'recommendedItems');
   if (rec && during) {
@@ -190,6 +216,18 @@ export function markdownSection(result: BenchResult): string {
     markdownTable(loadRows(result.load, trivialOf(result.load))),
     '',
   ];
+  const experiment = result.withExperiment;
+  if (experiment) {
+    lines.push(
+      `recommendedItems asked by each user with their own token (impressions are recorded only then), without, with and again without an ITEMS experiment ` +
+        `(control = the active version, treatment = version ${experiment.treatmentVersionId}, a copy of it; half the users each; ` +
+        `impressions per arm: ${Object.entries(experiment.impressionsPerArm).map(([arm, n]) => `${arm} ${n}`).join(', ')}); ` +
+        `with / mean of without = ${(experimentRatio(experiment) * 100).toFixed(0)}%:`,
+      '',
+      markdownTable(loadRows([experiment.before, experiment.during, experiment.after], trivialOf(result.load))),
+      '',
+    );
+  }
   if (retrain) {
     const still = Object.entries(retrain.stillRunningAtEnd).map(([s, running]) => `${s}: ${running ? 'still running' : 'finished before the end'}`);
     lines.push(

@@ -1,9 +1,10 @@
 /**
  * `npm run bench -- [--dataset lastfm] [--database NAME] [--connections 16] [--duration 10]
- * [--warmup 2] [--json FILE] [--doc FILE] [--skip-train] [--skip-retrain] [--only a,b]`: prepares a
- * Postgres database with the dataset and trained models, starts the server as a child
- * process, measures each scenario at fixed concurrency, again while an ITEMS retrain runs,
- * and writes docs/benchmarks.md.
+ * [--warmup 2] [--json FILE] [--doc FILE] [--skip-train] [--skip-retrain] [--skip-experiment] [--only a,b]`:
+ * prepares a Postgres database with the dataset and trained models, starts the server as a
+ * child process, measures each scenario at fixed concurrency, recommendedItems asked by each
+ * user without and with an ITEMS experiment running, again while an ITEMS retrain runs, and
+ * writes docs/benchmarks.md.
  * Exits 1 when any request failed or any sampled response carried GraphQL errors.
  */
 import { randomBytes } from 'node:crypto';
@@ -12,11 +13,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { mintToken } from '../auth';
 import { DATASET_NAMES, type DatasetName } from '../datasets/types';
-import { itemsStatus, recommendationSources, triggerItemsRetrain, type KindStatus } from '../bench/admin';
+import { armImpressions, itemsStatus, recommendationSources, startItemsExperiment, stopExperiment, triggerItemsRetrain, type KindStatus } from '../bench/admin';
 import { runLoad, type LoadOptions, type LoadResult } from '../bench/load';
-import { dataSizes, databaseUrl, ensureDatabase, importDatasetInto, sampleIds, trainAll } from '../bench/prepare';
-import { describeCommit, describeMachine, judgeTargets, textTable, trivialOf, updateBenchmarksDoc, type BenchResult } from '../bench/report';
-import { buildScenarios, type Scenario } from '../bench/scenarios';
+import { copyActiveItemsVersion, dataSizes, databaseUrl, ensureDatabase, importDatasetInto, sampleIds, trainAll } from '../bench/prepare';
+import { describeCommit, describeMachine, judgeTargets, textTable, trivialOf, updateBenchmarksDoc, type BenchResult, type ExperimentRows } from '../bench/report';
+import { buildScenarios, recommendedItemsAsUser, type Scenario } from '../bench/scenarios';
 import { startSqlCounter, type SqlCounter } from '../bench/sql-counter';
 import { startServerProcess, type ServerUnderTest } from '../bench/server-process';
 import { projectRoot } from '../paths';
@@ -39,6 +40,7 @@ function parseArguments() {
       doc: { type: 'string', default: 'docs/benchmarks.md' },
       'skip-train': { type: 'boolean', default: false },
       'skip-retrain': { type: 'boolean', default: false },
+      'skip-experiment': { type: 'boolean', default: false },
       only: { type: 'string' },
     },
     strict: true,
@@ -61,6 +63,7 @@ function parseArguments() {
     doc: path.resolve(projectRoot(), values.doc),
     skipTrain: values['skip-train'],
     skipRetrain: values['skip-retrain'],
+    skipExperiment: values['skip-experiment'],
     // The trivial scenario always runs: every ratio is taken against it in the same run.
     only: values.only ? new Set(['trivial', ...values.only.split(',').map((name) => name.trim())]) : null,
   };
@@ -107,6 +110,39 @@ async function measureDuringRetrain(server: ServerUnderTest, scenarios: Scenario
   return { load, stillRunningAtEnd, run: status.lastRun };
 }
 
+/**
+ * recommendedItems asked by each user (so impressions are recorded) without an experiment,
+ * with one (control = the active ITEMS version, treatment = a copy of it), and without again:
+ * the with-row is compared with the mean of the two without-rows, which brackets drift in the
+ * machine's load.
+ */
+async function measureWithExperiment(
+  server: ServerUnderTest,
+  url: string,
+  scenario: Scenario,
+  options: LoadOptions,
+  warmupSeconds: number,
+  counter: SqlCounter,
+): Promise<ExperimentRows> {
+  console.log('recommendedItems by each user, without / with / without an ITEMS experiment:');
+  const before = { ...(await measure(server, scenario, options, warmupSeconds, counter)), scenario: 'recommendedItemsAsUser, no experiment' };
+  const treatmentVersionId = await copyActiveItemsVersion(url);
+  const id = await startItemsExperiment(server.baseUrl, options.token, treatmentVersionId);
+  let during: LoadResult;
+  let impressionsPerArm: Record<string, number>;
+  try {
+    during = { ...(await measure(server, scenario, options, warmupSeconds, counter)), scenario: 'recommendedItemsAsUser, experiment running' };
+    // The recorder writes at least once a second: wait for the last batch before counting.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    impressionsPerArm = await armImpressions(server.baseUrl, options.token, id);
+    console.log(`  impressions per arm: ${JSON.stringify(impressionsPerArm)}`);
+  } finally {
+    await stopExperiment(server.baseUrl, options.token, id);
+  }
+  const after = { ...(await measure(server, scenario, options, warmupSeconds, counter)), scenario: 'recommendedItemsAsUser, no experiment (again)' };
+  return { treatmentVersionId, impressionsPerArm, before, during, after };
+}
+
 async function main(): Promise<void> {
   const args = parseArguments();
   const url = databaseUrl(args.postgres, args.database);
@@ -131,6 +167,8 @@ async function main(): Promise<void> {
     const ids = await sampleIds(url, args.dataset, SAMPLED_IDS);
     const scenarios = buildScenarios(ids).filter((scenario) => !args.only || args.only.has(scenario.name));
     const token = await mintToken(secret, ids.users[0] ?? 1, { admin: true, expiresIn: '6h' });
+    const measureExperiment = !args.skipExperiment && scenarios.some((s) => s.name === 'recommendedItems');
+    const userTokens = measureExperiment ? await Promise.all(ids.users.map((id) => mintToken(secret, id, { expiresIn: '6h' }))) : [];
     const options: LoadOptions = { baseUrl: server.baseUrl, token, connections: args.connections, durationSeconds: args.duration };
     const sources = await recommendationSources(server.baseUrl, token, ids.users.slice(0, SOURCE_CHECK_USERS));
     console.log(`server pid ${server.pid} at ${server.baseUrl}; ${ids.users.length} users, ${ids.items.length} items sampled`);
@@ -138,6 +176,9 @@ async function main(): Promise<void> {
     const commit = describeCommit();
     const load: LoadResult[] = [];
     for (const scenario of scenarios) load.push(await measure(server, scenario, options, args.warmup, counter));
+    const withExperiment = measureExperiment
+      ? await measureWithExperiment(server, url, recommendedItemsAsUser(ids.users, userTokens), options, args.warmup, counter)
+      : null;
     const afterLoad = server.memory();
     const duringRetrain = args.skipRetrain
       ? null
@@ -160,6 +201,7 @@ async function main(): Promise<void> {
       recommendationSources: sources,
       distinctIds: { users: ids.users.length, items: ids.items.length },
       load,
+      withExperiment,
       duringRetrain,
       memory: { idle, afterLoad, afterRetrain: duringRetrain ? server.memory() : null },
     };
@@ -173,6 +215,11 @@ async function main(): Promise<void> {
 function report(result: BenchResult, args: ReturnType<typeof parseArguments>): void {
   console.log(`\n${result.dataset}, ${result.connections} connections, ${result.durationSeconds} s per scenario\n`);
   console.log(textTable(result.load, trivialOf(result.load)));
+  const experiment = result.withExperiment;
+  if (experiment) {
+    console.log('\nrecommendedItems by each user, without / with / without an ITEMS experiment\n');
+    console.log(textTable([experiment.before, experiment.during, experiment.after], trivialOf(result.load)));
+  }
   if (result.duringRetrain) {
     console.log('\nwhile an ITEMS retrain runs\n');
     console.log(textTable(result.duringRetrain.load, trivialOf(result.duringRetrain.load)));
@@ -182,7 +229,8 @@ function report(result: BenchResult, args: ReturnType<typeof parseArguments>): v
   updateBenchmarksDoc(args.doc, result);
   console.log(`\nwrote ${path.relative(process.cwd(), args.doc)}`);
   if (args.json) fs.writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
-  const failures = [...result.load, ...(result.duringRetrain?.load ?? [])].filter((r) => r.errors || r.non2xx || r.graphqlErrors);
+  const experimentRows = experiment ? [experiment.before, experiment.during, experiment.after] : [];
+  const failures = [...result.load, ...experimentRows, ...(result.duringRetrain?.load ?? [])].filter((r) => r.errors || r.non2xx || r.graphqlErrors);
   for (const failure of failures) {
     console.error(`${failure.scenario}: ${failure.errors} errors, ${failure.non2xx} non-2xx, ${failure.graphqlErrors} with GraphQL errors (${failure.firstGraphqlError})`);
   }

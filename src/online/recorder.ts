@@ -16,7 +16,7 @@ export interface ImpressionRow {
   recommendationId: string;
   viewerId: number;
   kind: ModelKind;
-  surface: 'recommendedItems' | 'friendSuggestions';
+  surface: 'recommendedItems' | 'friendSuggestions' | 'similarItems';
   versionId: number | null;
   experimentId: number | null;
   arm: string | null;
