@@ -14,7 +14,8 @@
  * - positive: LIKE, SHARE, PURCHASE, RATE >= positiveRating, FOLLOW;
  * - HIDE rate: impressions with an attributed HIDE / impressions;
  * - MRR: mean over impressions of 1 / (best engaged position), 0 when nothing was engaged;
- * - coverage: distinct ids shown / the catalogue (visible items, or users not erased).
+ * - coverage: distinct ids shown / the catalogue (visible items, or users not erased); an
+ *   erased user's id in others' friend impressions is 0 and not counted.
  * Actions are read up to `to + window`, so a list shown just before `to` still gets its clicks.
  */
 import type { Database } from '../db/client';
@@ -95,7 +96,7 @@ per_imp AS (
   GROUP BY imp.id, imp.key, imp."shownIds"
 ),
 coverage AS (
-  SELECT imp.key, count(DISTINCT s)::int AS distinct_shown FROM imp, unnest(imp."shownIds") AS s GROUP BY imp.key
+  SELECT imp.key, count(DISTINCT s)::int AS distinct_shown FROM imp, unnest(imp."shownIds") AS s WHERE s <> 0 GROUP BY imp.key
 )
 SELECT p.key,
        count(*)::int AS impressions,

@@ -41,12 +41,14 @@ export interface RecorderStats {
 
 // One parameter per batch: the rows as JSON, expanded by Postgres. Arrays in the JSON become
 // int[] through jsonb_to_recordset, so the statement text never changes with the batch size.
+// Rows of a user erased while they sat in some process's buffer are not written.
 const INSERT = `INSERT INTO "Impression"
   ("recommendationId", "viewerId", kind, surface, "versionId", "experimentId", arm, "shownIds", "offset", "createdAt")
   SELECT r."recommendationId", r."viewerId", r.kind::"ModelKind", r.surface, r."versionId", r."experimentId", r.arm,
          r."shownIds", r."offset", r."createdAt"
   FROM jsonb_to_recordset($1::jsonb) AS r("recommendationId" text, "viewerId" int, kind text, surface text,
-       "versionId" int, "experimentId" int, arm text, "shownIds" int[], "offset" int, "createdAt" timestamptz)`;
+       "versionId" int, "experimentId" int, arm text, "shownIds" int[], "offset" int, "createdAt" timestamptz)
+  WHERE NOT EXISTS (SELECT 1 FROM "User" u WHERE u.id = r."viewerId" AND u."erasedAt" IS NOT NULL)`;
 
 export class ImpressionRecorder {
   private rows: ImpressionRow[] = [];

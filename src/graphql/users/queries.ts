@@ -27,6 +27,10 @@ export async function listUsers(
 export async function eraseUser(prisma: PrismaClient, userId: number): Promise<void> {
   await prisma.$transaction([
     prisma.interaction.deleteMany({ where: { userId } }),
+    // What they were shown goes too; where they were shown to others as a suggestion, their id
+    // becomes 0 so the other entries keep their positions (src/online/metrics.ts skips 0).
+    prisma.impression.deleteMany({ where: { viewerId: userId } }),
+    prisma.$executeRaw`UPDATE "Impression" SET "shownIds" = array_replace("shownIds", ${userId}, 0) WHERE kind = 'FRIENDS' AND ${userId} = ANY("shownIds")`,
     prisma.follow.deleteMany({ where: { OR: [{ followerId: userId }, { followeeId: userId }] } }),
     prisma.block.deleteMany({ where: { OR: [{ blockerId: userId }, { blockedId: userId }] } }),
     prisma.item.updateMany({ where: { authorId: userId }, data: { authorId: null } }),
