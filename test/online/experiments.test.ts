@@ -129,6 +129,40 @@ describe('experiments', () => {
     }
   }, 60_000);
 
+  it("records similarItems lists from the viewer's arm, and attributes a click on one to that arm by the window", async () => {
+    const id = await create(weak, 1);
+    const SIMILAR = `query($id: ID!) { item(id: $id) { similarItems(first: 5) { edges { node { id } } } } }`;
+    const itemId = planted.communities[0].items[0];
+    const viewer = { control: users.find((u) => armOf(t, u) === 'control')!, treatment: users.find((u) => armOf(t, u) === 'treatment')! };
+    for (const userId of Object.values(viewer)) {
+      const res = await t.gql(SIMILAR, { id: Buffer.from(`Item:${itemId}`).toString('base64url') }, await t.tokenFor(userId));
+      expect(res.data.item.similarItems.edges.length).toBeGreaterThan(0);
+    }
+    // Anonymous views are not recorded: no one to attribute to.
+    await t.gql(SIMILAR, { id: Buffer.from(`Item:${itemId}`).toString('base64url') });
+    await t.server.online.recorder.flush();
+    const rows = await t.database.db.query<{ viewerId: number; arm: string; versionId: number; shownIds: number[] }>(
+      `SELECT "viewerId", arm, "versionId", "shownIds" FROM "Impression" WHERE surface = 'similarItems' AND "experimentId" = $1 ORDER BY arm`,
+      [Number(Buffer.from(id, 'base64url').toString().split(':')[1])],
+    );
+    expect(rows.map((r) => [r.viewerId, r.arm, r.versionId])).toEqual([
+      [viewer.control, 'control', strong],
+      [viewer.treatment, 'treatment', weak],
+    ]);
+    // similarItems hands out no recommendationId: a click soon after the view is attributed by the window.
+    const clicked = rows[1].shownIds[0];
+    await t.gql(
+      `mutation($input: InteractionInput!) { recordInteraction(input: $input) { userErrors { message } } }`,
+      { input: { itemId: Buffer.from(`Item:${clicked}`).toString('base64url'), type: 'CLICK' } },
+      await t.tokenFor(viewer.treatment),
+    );
+    const result = await read(id);
+    const byArm = Object.fromEntries(result.results.arms.map((a: any) => [a.arm.name, a.metrics]));
+    expect(byArm.treatment).toMatchObject({ impressions: 1, engagedImpressions: 1 });
+    expect(byArm.control).toMatchObject({ impressions: 1, engagedImpressions: 0 });
+    await stop(id);
+  }, 60_000);
+
   it('stops a treatment that users hide (guardrail), as an audited system event', async () => {
     const id = await create(weak, 20);
     const hidesInTreatment: Behaviour = (userId, shown) =>
