@@ -225,10 +225,10 @@ export class RecommenderService {
     });
   }
 
-  async suggestFriends(userId: number, limit: number): Promise<{ source: Source; versionId: number | null; suggestions: FriendSuggestion[] }> {
+  async suggestFriends(userId: number, limit: number, arm?: ArmChoice | null): Promise<{ source: Source; versionId: number | null; suggestions: FriendSuggestion[] }> {
     const state = await this.states.get(userId).state;
     const exclude = new Set([...state.blocked, ...state.following]);
-    const serving = this.models.friends;
+    const serving = servingFor(this.models.friends, arm);
     let source: Source = 'FALLBACK';
     let suggestions: FriendSuggestion[] = [];
     if (serving.phase === 'ready' && serving.model.knowsUser(userId)) {

@@ -137,10 +137,11 @@ export const recommendationResolvers: Resolvers = {
       requireSelfOrAdmin(ctx, user.id);
       const page = offsetPage(ctx, args);
       const start = page.after === null ? 0 : page.after + 1;
-      const result = await ctx.recommender.suggestFriends(user.id, start + page.limit + 1);
+      const arm = ctx.online.assign('FRIENDS', user.id);
+      const result = await ctx.recommender.suggestFriends(user.id, start + page.limit + 1, arm);
       recordRecommendation('friends', result.source);
       const connection = rankedConnection(await withVisibleUser(ctx, result.suggestions, (s) => s.userId), page);
-      if (isSelf(ctx, user.id)) ctx.online.recordImpression({ recommendationId: randomUUID(), viewerId: user.id, kind: 'FRIENDS', surface: 'friendSuggestions', versionId: result.versionId, choice: null, shownIds: connection.edges.map((edge) => edge.node.row.user.id), offset: start });
+      if (isSelf(ctx, user.id)) ctx.online.recordImpression({ recommendationId: randomUUID(), viewerId: user.id, kind: 'FRIENDS', surface: 'friendSuggestions', versionId: result.versionId, choice: arm, shownIds: connection.edges.map((edge) => edge.node.row.user.id), offset: start });
       return {
         source: result.source,
         pageInfo: connection.pageInfo,

@@ -24,6 +24,12 @@ export type Serving<T> =
 /** How stale the friend graph may get while follows change. */
 const GRAPH_REFRESH_MS = 30_000;
 
+/** A friend model bound to the follow graph as it is now: how every serving copy (the active one, experiment arms) is made. */
+export async function bindToCurrentGraph(db: Database, model: FriendModel): Promise<LoadedFriendModel> {
+  const snapshot = await takeSnapshot(db);
+  return new LoadedFriendModel(model, friendTrainingData(snapshot), snapshot.userIds);
+}
+
 export class ActiveModels {
   items: Serving<LoadedItemModel> = { phase: 'fallback', message: 'No trained model yet: fallbacks serve' };
   friends: Serving<LoadedFriendModel> = { phase: 'fallback', message: 'No trained model yet: fallbacks serve' };
@@ -159,8 +165,7 @@ export class ActiveModels {
     if (serving.phase !== 'ready' || Date.now() - this.friendGraphBoundAt < GRAPH_REFRESH_MS) return;
     const mark = await this.followMark();
     if (mark === this.friendGraphMark) return;
-    const snapshot = await takeSnapshot(this.db);
-    const model = new LoadedFriendModel(serving.model.model, friendTrainingData(snapshot), snapshot.userIds);
+    const model = await bindToCurrentGraph(this.db, serving.model.model);
     if (this.friends === serving) this.friends = { ...serving, model };
     this.friendGraphMark = mark;
     this.friendGraphBoundAt = Date.now();
@@ -177,8 +182,7 @@ export class ActiveModels {
   private async bindFriends(model: FriendModel): Promise<LoadedFriendModel> {
     this.friendGraphBoundAt = Date.now();
     this.friendGraphMark = await this.followMark();
-    const snapshot = await takeSnapshot(this.db);
-    return new LoadedFriendModel(model, friendTrainingData(snapshot), snapshot.userIds);
+    return bindToCurrentGraph(this.db, model);
   }
 
   /** Replaces what serves a kind; the old model is dropped whole (its arrays are garbage once unreferenced). */
