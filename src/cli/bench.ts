@@ -16,7 +16,7 @@ import { DATASET_NAMES, type DatasetName } from '../datasets/types';
 import { armImpressions, itemsStatus, recommendationSources, startItemsExperiment, stopExperiment, triggerItemsRetrain, type KindStatus } from '../bench/admin';
 import { runLoad, type LoadOptions, type LoadResult } from '../bench/load';
 import { copyActiveItemsVersion, dataSizes, databaseUrl, ensureDatabase, importDatasetInto, sampleIds, trainAll } from '../bench/prepare';
-import { describeCommit, describeMachine, judgeTargets, textTable, trivialOf, updateBenchmarksDoc, type BenchResult, type ExperimentRows } from '../bench/report';
+import { describeCommit, describeMachine, judgeTargets, textTable, trivialOf, updateBenchmarksDoc, type BenchResult, type ExperimentRows, experimentRatio, experimentRows } from '../bench/report';
 import { buildScenarios, recommendedItemsAsUser, type Scenario } from '../bench/scenarios';
 import { startSqlCounter, type SqlCounter } from '../bench/sql-counter';
 import { startServerProcess, type ServerUnderTest } from '../bench/server-process';
@@ -110,11 +110,13 @@ async function measureDuringRetrain(server: ServerUnderTest, scenarios: Scenario
   return { load, stillRunningAtEnd, run: status.lastRun };
 }
 
+/** Pairs of rows without and with an experiment: on a shared machine one pair is too noisy for a 5% question. */
+const EXPERIMENT_ROUNDS = 3;
+
 /**
- * recommendedItems asked by each user (so impressions are recorded) without an experiment,
- * with one (control = the active ITEMS version, treatment = a copy of it), and without again:
- * the with-row is compared with the mean of the two without-rows, which brackets drift in the
- * machine's load.
+ * recommendedItems asked by each user (so impressions are recorded), alternately without an
+ * experiment and with one (control = the active ITEMS version, treatment = a copy of it, half
+ * the users each), EXPERIMENT_ROUNDS times; a new experiment per round, the same treatment.
  */
 async function measureWithExperiment(
   server: ServerUnderTest,
@@ -124,23 +126,25 @@ async function measureWithExperiment(
   warmupSeconds: number,
   counter: SqlCounter,
 ): Promise<ExperimentRows> {
-  console.log('recommendedItems by each user, without / with / without an ITEMS experiment:');
-  const before = { ...(await measure(server, scenario, options, warmupSeconds, counter)), scenario: 'recommendedItemsAsUser, no experiment' };
+  console.log(`recommendedItems by each user, without / with an ITEMS experiment, ${EXPERIMENT_ROUNDS} rounds:`);
   const treatmentVersionId = await copyActiveItemsVersion(url);
-  const id = await startItemsExperiment(server.baseUrl, options.token, treatmentVersionId);
-  let during: LoadResult;
-  let impressionsPerArm: Record<string, number>;
-  try {
-    during = { ...(await measure(server, scenario, options, warmupSeconds, counter)), scenario: 'recommendedItemsAsUser, experiment running' };
-    // The recorder writes at least once a second: wait for the last batch before counting.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
-    impressionsPerArm = await armImpressions(server.baseUrl, options.token, id);
-    console.log(`  impressions per arm: ${JSON.stringify(impressionsPerArm)}`);
-  } finally {
-    await stopExperiment(server.baseUrl, options.token, id);
+  const rounds: ExperimentRows['rounds'] = [];
+  let impressionsPerArm: Record<string, number> = {};
+  for (let round = 1; round <= EXPERIMENT_ROUNDS; round++) {
+    const without = { ...(await measure(server, scenario, options, warmupSeconds, counter)), scenario: `recommendedItemsAsUser ${round}, no experiment` };
+    const id = await startItemsExperiment(server.baseUrl, options.token, treatmentVersionId);
+    try {
+      const withExperiment = { ...(await measure(server, scenario, options, warmupSeconds, counter)), scenario: `recommendedItemsAsUser ${round}, experiment` };
+      rounds.push({ without, with: withExperiment });
+      // The recorder writes at least once a second: wait for the last batch before counting.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      impressionsPerArm = await armImpressions(server.baseUrl, options.token, id);
+      console.log(`  impressions per arm: ${JSON.stringify(impressionsPerArm)}`);
+    } finally {
+      await stopExperiment(server.baseUrl, options.token, id);
+    }
   }
-  const after = { ...(await measure(server, scenario, options, warmupSeconds, counter)), scenario: 'recommendedItemsAsUser, no experiment (again)' };
-  return { treatmentVersionId, impressionsPerArm, before, during, after };
+  return { treatmentVersionId, impressionsPerArm, rounds };
 }
 
 async function main(): Promise<void> {
@@ -217,8 +221,8 @@ function report(result: BenchResult, args: ReturnType<typeof parseArguments>): v
   console.log(textTable(result.load, trivialOf(result.load)));
   const experiment = result.withExperiment;
   if (experiment) {
-    console.log('\nrecommendedItems by each user, without / with / without an ITEMS experiment\n');
-    console.log(textTable([experiment.before, experiment.during, experiment.after], trivialOf(result.load)));
+    console.log(`\nrecommendedItems by each user, without / with an ITEMS experiment: median ratio ${(experimentRatio(experiment) * 100).toFixed(0)}%\n`);
+    console.log(textTable(experimentRows(experiment), trivialOf(result.load)));
   }
   if (result.duringRetrain) {
     console.log('\nwhile an ITEMS retrain runs\n');
@@ -229,8 +233,7 @@ function report(result: BenchResult, args: ReturnType<typeof parseArguments>): v
   updateBenchmarksDoc(args.doc, result);
   console.log(`\nwrote ${path.relative(process.cwd(), args.doc)}`);
   if (args.json) fs.writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
-  const experimentRows = experiment ? [experiment.before, experiment.during, experiment.after] : [];
-  const failures = [...result.load, ...experimentRows, ...(result.duringRetrain?.load ?? [])].filter((r) => r.errors || r.non2xx || r.graphqlErrors);
+  const failures = [...result.load, ...(experiment ? experimentRows(experiment) : []), ...(result.duringRetrain?.load ?? [])].filter((r) => r.errors || r.non2xx || r.graphqlErrors);
   for (const failure of failures) {
     console.error(`${failure.scenario}: ${failure.errors} errors, ${failure.non2xx} non-2xx, ${failure.graphqlErrors} with GraphQL errors (${failure.firstGraphqlError})`);
   }
