@@ -75,23 +75,34 @@ export async function experimentResults(
 ): Promise<ExperimentResults> {
   const from = experiment.startedAt ?? experiment.createdAt;
   const to = experiment.stoppedAt ?? now;
-  const rows = await onlineMetrics(db, {
-    kind: experiment.kind,
-    from,
-    // Inclusive of impressions recorded in the current millisecond.
-    to: new Date(to.getTime() + 1),
-    groupBy: 'arm',
-    experimentId: experiment.id,
-    attributionWindowMs: settings.attributionWindowMs,
-    positiveRating: settings.positiveRating,
-  });
+  const metricsUntil = async (until: Date) => {
+    const rows = await onlineMetrics(db, {
+      kind: experiment.kind,
+      from,
+      // Inclusive of impressions recorded in the current millisecond.
+      to: new Date(until.getTime() + 1),
+      groupBy: 'arm',
+      experimentId: experiment.id,
+      attributionWindowMs: settings.attributionWindowMs,
+      positiveRating: settings.positiveRating,
+    });
+    return new Map(rows.map((row) => [row.key, row]));
+  };
+  const byArm = await metricsUntil(to);
   const treatments = experiment.arms.filter((arm) => arm.name !== CONTROL);
   const alpha = ALPHA / Math.max(1, treatments.length);
-  const byArm = new Map(rows.map((row) => [row.key, row]));
-  const controlMetrics = byArm.get(CONTROL) ?? empty(CONTROL);
+  // A stopped arm is compared with the control over the same window, up to its stop: later
+  // control impressions come from other conditions (in the simulator, users who already
+  // consumed their best items), which would bias the comparison.
+  const controlUntil = new Map<string, GroupMetrics>();
+  for (const arm of treatments) {
+    if (!arm.stoppedAt || new Date(arm.stoppedAt) >= to) continue;
+    controlUntil.set(arm.name, (await metricsUntil(new Date(arm.stoppedAt))).get(CONTROL) ?? empty(CONTROL));
+  }
   const arms: ArmResult[] = experiment.arms.map((arm) => {
     const metrics = byArm.get(arm.name) ?? empty(arm.name);
     const isControl = arm.name === CONTROL;
+    const controlMetrics = controlUntil.get(arm.name) ?? byArm.get(CONTROL) ?? empty(CONTROL);
     const counts = (m: GroupMetrics, successes: number) => ({ successes, trials: m.impressions });
     return {
       arm,
