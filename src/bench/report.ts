@@ -172,11 +172,12 @@ function loadRows(results: LoadResult[], trivial: LoadResult | undefined): strin
     trivial ? `${((r.requestsPerSecond / trivial.requestsPerSecond) * 100).toFixed(0)}%` : '',
     trivial && trivial.p99Ms > 0 ? `${(r.p99Ms / trivial.p99Ms).toFixed(1)}x` : '',
     r.sqlPerRequest === null || r.sqlPerRequest === undefined ? 'n/a' : r.sqlPerRequest.toFixed(2),
+    r.cpuMsPerRequest === null || r.cpuMsPerRequest === undefined ? 'n/a' : r.cpuMsPerRequest.toFixed(2),
     r.drainSeconds.toFixed(1),
   ]);
 }
 
-const HEADER = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'GraphQL errors (sampled)', 'empty lists (sampled)', 'vs trivial', 'p99 vs trivial', 'SQL/req', 'drain s'];
+const HEADER = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'GraphQL errors (sampled)', 'empty lists (sampled)', 'vs trivial', 'p99 vs trivial', 'SQL/req', 'CPU ms/req', 'drain s'];
 
 function markdownTable(rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- [--dataset lastfm] [--database NAME] [--connections 16] [--duration 10]
- * [--warmup 2] [--json FILE] [--doc FILE] [--skip-train] [--skip-retrain] [--skip-experiment] [--only a,b]`:
+ * [--warmup 2] [--json FILE] [--doc FILE] [--skip-train] [--skip-retrain] [--skip-experiment] [--only a,b] [--cpu-prof DIR]`:
  * prepares a Postgres database with the dataset and trained models, starts the server as a
  * child process, measures each scenario at fixed concurrency, recommendedItems asked by each
  * user without and with an ITEMS experiment running, again while an ITEMS retrain runs, and
@@ -41,6 +41,7 @@ function parseArguments() {
       'skip-train': { type: 'boolean', default: false },
       'skip-retrain': { type: 'boolean', default: false },
       'skip-experiment': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
       only: { type: 'string' },
     },
     strict: true,
@@ -64,6 +65,8 @@ function parseArguments() {
     skipTrain: values['skip-train'],
     skipRetrain: values['skip-retrain'],
     skipExperiment: values['skip-experiment'],
+    // A directory: the server child writes a V8 CPU profile there when it exits.
+    cpuProf: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : null,
     // The trivial scenario always runs: every ratio is taken against it in the same run.
     only: values.only ? new Set(['trivial', ...values.only.split(',').map((name) => name.trim())]) : null,
   };
@@ -78,12 +81,14 @@ async function measure(server: ServerUnderTest, scenario: Scenario, options: Loa
     await server.drain();
   }
   const before = counter.statements;
+  const cpuBefore = server.cpuSeconds();
   const result = await runLoad(scenario, options);
   result.sqlPerRequest = result.requests ? (counter.statements - before) / result.requests : null;
+  result.cpuMsPerRequest = result.requests ? ((server.cpuSeconds() - cpuBefore) * 1000) / result.requests : null;
   result.drainSeconds = await server.drain();
   console.log(
     `  ${scenario.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ` +
-      `${result.sqlPerRequest?.toFixed(2) ?? 'n/a'} SQL/req, ${result.errors} errors, drained in ${result.drainSeconds.toFixed(1)} s`,
+      `${result.sqlPerRequest?.toFixed(2) ?? 'n/a'} SQL/req, ${result.cpuMsPerRequest?.toFixed(2) ?? 'n/a'} CPU ms/req, ${result.errors} errors, drained in ${result.drainSeconds.toFixed(1)} s`,
   );
   return result;
 }
@@ -165,7 +170,8 @@ async function main(): Promise<void> {
   // Every statement the server sends passes through the counting proxy.
   const target = new URL(url);
   const counter = await startSqlCounter({ host: target.hostname, port: Number(target.port || 5432) });
-  const server = await startServerProcess({ ...process.env, DATABASE_URL: counter.urlFor(url), JWT_SECRET: secret, NODE_ENV: 'production' });
+  const profile = args.cpuProf ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${args.cpuProf}`.trim() } : {};
+  const server = await startServerProcess({ ...process.env, ...profile, DATABASE_URL: counter.urlFor(url), JWT_SECRET: secret, NODE_ENV: 'production' });
   try {
     const idle = server.memory();
     const ids = await sampleIds(url, args.dataset, SAMPLED_IDS);
