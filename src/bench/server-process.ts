@@ -79,7 +79,8 @@ async function drain(baseUrl: string): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-export async function startServerProcess(env: NodeJS.ProcessEnv): Promise<ServerUnderTest> {
+/** `nodeArgs` go to Node itself (e.g. --cpu-prof, which NODE_OPTIONS does not accept). */
+export async function startServerProcess(env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<ServerUnderTest> {
   const port = await freePort();
   const child = spawnTsEntry('src/server.ts', [], {
     ...env,
@@ -89,7 +90,7 @@ export async function startServerProcess(env: NodeJS.ProcessEnv): Promise<Server
     LOG_LEVEL: 'warn',
     // The load comes from one admin token: a per-client budget would measure the limiter.
     RATE_LIMIT_PER_MINUTE: '0',
-  });
+  }, nodeArgs);
   echoLines(child.stdout, '  server | ');
   echoLines(child.stderr, '  server | ', console.error);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -170,8 +170,10 @@ async function main(): Promise<void> {
   // Every statement the server sends passes through the counting proxy.
   const target = new URL(url);
   const counter = await startSqlCounter({ host: target.hostname, port: Number(target.port || 5432) });
-  const profile = args.cpuProf ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${args.cpuProf}`.trim() } : {};
-  const server = await startServerProcess({ ...process.env, ...profile, DATABASE_URL: counter.urlFor(url), JWT_SECRET: secret, NODE_ENV: 'production' });
+  const server = await startServerProcess(
+    { ...process.env, DATABASE_URL: counter.urlFor(url), JWT_SECRET: secret, NODE_ENV: 'production' },
+    args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProf}`] : [],
+  );
   try {
     const idle = server.memory();
     const ids = await sampleIds(url, args.dataset, SAMPLED_IDS);
