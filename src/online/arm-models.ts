@@ -16,9 +16,9 @@ import { deserializeFriendModel } from '../recommender/friends/artifact';
 import { deserialize as deserializeItemModel } from '../recommender/items/artifact';
 import type { VersionSummary } from '../recommender/registry';
 import { readArtifact } from '../recommender/registry';
-import { bindToCurrentGraph, type Serving } from '../recommender/serving/active-models';
-import type { LoadedFriendModel } from '../recommender/serving/friends';
-import { LoadedItemModel } from '../recommender/serving/items';
+import { bindToCurrentGraph, type Serving } from '../recommender/serve/active-models';
+import type { LoadedFriendModel } from '../recommender/serve/friends';
+import { LoadedItemModel } from '../recommender/serve/items';
 
 export type ReadyItemModel = Extract<Serving<LoadedItemModel>, { phase: 'ready' }>;
 export type ReadyFriendModel = Extract<Serving<LoadedFriendModel>, { phase: 'ready' }>;

@@ -7,7 +7,7 @@
 import type { Database } from '../db/client';
 import type { Logger } from '../logger';
 import type { ModelKind } from '../recommender/artifact';
-import type { Serving } from '../recommender/serving/active-models';
+import type { Serving } from '../recommender/serve/active-models';
 import { ArmModels, type ReadyModel } from './arm-models';
 import { armFor, inAudience } from './assignment';
 import { runningExperiments, stopArm, type ExperimentRecord } from './experiments';
