@@ -92,7 +92,8 @@ function describe(results: ExperimentResults): string {
       ? `  diff ${r.ctrVersusControl.difference.toFixed(4)} [${r.ctrVersusControl.interval.low.toFixed(4)}, ${r.ctrVersusControl.interval.high.toFixed(4)}] p=${r.ctrVersusControl.pValue.toFixed(4)}`
       : '';
     const stopped = r.arm.stoppedReason ? `  STOPPED at ${r.arm.stoppedAt} (${r.arm.stoppedReason})` : '';
-    return `  ${r.arm.name.padEnd(10)} v${r.arm.versionId}  impressions ${m.impressions}  CTR ${m.ctr.toFixed(4)} [${r.ctrInterval.low.toFixed(4)}, ${r.ctrInterval.high.toFixed(4)}]  per-item ${m.ctrPerShownId.toFixed(4)}  positive ${m.positiveRate.toFixed(4)}  HIDE ${m.hideRate.toFixed(4)}  MRR ${m.mrr.toFixed(4)}  coverage ${m.coverage.toFixed(4)}${vs}${stopped}`;
+    const userCtr = m.exposedUsers ? m.engagedUsers / m.exposedUsers : 0;
+    return `  ${r.arm.name.padEnd(10)} v${r.arm.versionId}  impressions ${m.impressions}  users ${m.engagedUsers}/${m.exposedUsers} engaged = ${userCtr.toFixed(4)} [${r.ctrInterval.low.toFixed(4)}, ${r.ctrInterval.high.toFixed(4)}]  CTR ${m.ctr.toFixed(4)}  per-item ${m.ctrPerShownId.toFixed(4)}  positive ${m.positiveRate.toFixed(4)}  HIDE ${m.hideRate.toFixed(4)}  MRR ${m.mrr.toFixed(4)}  coverage ${m.coverage.toFixed(4)}${vs}${stopped}`;
   });
   return [...lines, `  verdict ${results.verdict}${results.winner ? ` (winner: ${results.winner.name})` : ''}`].join('\n');
 }
