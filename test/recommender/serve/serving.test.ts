@@ -43,7 +43,15 @@ describePostgres('serving from memory', () => {
   let a: TestServer;
   let b: TestServer;
   let planted: Planted;
-  const env = { MODEL_POLL_MS: '600000', RECOMMENDATION_CACHE_MS: '600000', TRENDING_CACHE_MS: '600000', RATE_LIMIT_PER_MINUTE: '0' };
+  // Impressions are written in timed batches off the request path; a long interval keeps the
+  // cold request's batch from landing inside the warm request's counted window on a slow machine.
+  const env = {
+    MODEL_POLL_MS: '600000',
+    RECOMMENDATION_CACHE_MS: '600000',
+    TRENDING_CACHE_MS: '600000',
+    RATE_LIMIT_PER_MINUTE: '0',
+    IMPRESSION_FLUSH_MS: '600000',
+  };
 
   beforeAll(async () => {
     database = await createTestDatabase();
