@@ -6,19 +6,23 @@
  *
  * Memory: one decoded item model per extra item version, about its `artifactBytes` (the
  * artifact is the model's typed arrays plus a small header), plus the decoded ranker
- * weights. An extra friend version holds its ranker weights (small) and its own copy of the
- * follow graph's adjacency, about what the active friend model holds for the graph.
+ * weights. An extra friend version holds its ranker weights (small), its stored suggestion
+ * lists if it has them, and its own binding to the follow graph, about what the active friend
+ * model holds for the graph.
  */
 import type { Database } from '../db/client';
 import type { Logger } from '../logger';
 import { unpackArtifact } from '../recommender/artifact';
-import { deserializeFriendModel } from '../recommender/friends/artifact';
+import { deserializeFriendArtifact } from '../recommender/friends/artifact';
+import type { FriendModel } from '../recommender/friends/model';
 import { deserialize as deserializeItemModel } from '../recommender/items/artifact';
 import type { VersionSummary } from '../recommender/registry';
 import { readArtifact } from '../recommender/registry';
-import { bindToCurrentGraph, type Serving } from '../recommender/serve/active-models';
-import type { LoadedFriendModel } from '../recommender/serve/friends';
+import type { Serving } from '../recommender/serve/active-models';
+import { prepareGraphInWorker } from '../recommender/serve/friend-graph';
+import { LoadedFriendModel, StoredSuggestions } from '../recommender/serve/friends';
 import { LoadedItemModel } from '../recommender/serve/items';
+import { takeSnapshot } from '../recommender/snapshot';
 
 export type ReadyItemModel = Extract<Serving<LoadedItemModel>, { phase: 'ready' }>;
 export type ReadyFriendModel = Extract<Serving<LoadedFriendModel>, { phase: 'ready' }>;
@@ -26,6 +30,12 @@ export type ReadyModel = ReadyItemModel | ReadyFriendModel;
 
 /** Like the active friend model, an arm's is rebound to the current graph when follows changed, at most this often. */
 const FRIEND_REBIND_MS = 30_000;
+
+/** Binds a friend version to the follow graph as it is now, the way ActiveModels binds the active one. */
+async function bindToCurrentGraph(db: Database, model: FriendModel, stored: StoredSuggestions | null): Promise<LoadedFriendModel> {
+  const snapshot = await takeSnapshot(db);
+  return new LoadedFriendModel(model, await prepareGraphInWorker(snapshot), snapshot.userIds, stored);
+}
 
 export class ArmModels {
   private readonly loaded = new Map<number, ReadyModel>();
@@ -59,10 +69,12 @@ export class ArmModels {
         const row = version && (await readArtifact(this.db, id));
         if (!version || !row) throw new Error('the version no longer exists');
         const artifact = unpackArtifact(row.artifact, row.checksum);
-        const model =
-          version.kind === 'ITEMS'
-            ? new LoadedItemModel(deserializeItemModel(artifact.model), artifact.userIds, artifact.itemIds)
-            : await bindToCurrentGraph(this.db, deserializeFriendModel(artifact.model));
+        let model: LoadedItemModel | LoadedFriendModel;
+        if (version.kind === 'ITEMS') model = new LoadedItemModel(deserializeItemModel(artifact.model), artifact.userIds, artifact.itemIds);
+        else {
+          const friends = deserializeFriendArtifact(artifact.model);
+          model = await bindToCurrentGraph(this.db, friends.model, friends.lists ? new StoredSuggestions(friends.lists, artifact.userIds) : null);
+        }
         this.loaded.set(id, { phase: 'ready', version, model, since: new Date(), message: null } as ReadyModel);
         this.logger.info({ versionId: id, kind: version.kind, bytes: version.artifactBytes }, 'experiment arm version loaded');
       } catch (error) {
@@ -84,7 +96,7 @@ export class ArmModels {
       const changed = row.mark !== this.followMark;
       this.followMark = row.mark;
       for (const ready of stale) {
-        const model = changed ? await bindToCurrentGraph(this.db, ready.model.model) : ready.model;
+        const model = changed ? await bindToCurrentGraph(this.db, ready.model.model, ready.model.stored) : ready.model;
         this.loaded.set(ready.version.id, { ...ready, model, since: new Date() });
       }
     } catch (error) {
