@@ -45,7 +45,8 @@ export interface Connection<T> {
 
 /**
  * Builds a connection from up to limit+1 rows (the extra row only says a next page exists).
- * `extra` adds per-edge fields such as a score.
+ * `extra` adds per-edge fields such as a score. Cursors (a JSON and a base64 pass each) are
+ * getters, encoded only when read: most pages are rendered without selecting them.
  */
 export function toConnection<T, E extends object = object>(
   rows: T[],
@@ -55,18 +56,37 @@ export function toConnection<T, E extends object = object>(
 ): { edges: ({ cursor: string; node: T } & E)[]; pageInfo: Connection<T>['pageInfo'] } {
   const hasNextPage = rows.length > page.limit;
   const edges = rows.slice(0, page.limit).map((row) => ({
-    cursor: encodeCursor(keyOf(row)),
     node: row,
     ...(extra ? extra(row) : ({} as E)),
+    get cursor() {
+      return encodeCursor(keyOf(row));
+    },
   }));
   return {
     edges,
     pageInfo: {
       hasNextPage,
       hasPreviousPage: page.after !== null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges[edges.length - 1]?.cursor ?? null;
+      },
     },
+  };
+}
+
+/** The connection with each edge's fields made from its node; cursors stay lazy. */
+export function mapEdges<T, E extends object>(connection: { edges: { readonly cursor: string; node: T }[]; pageInfo: Connection<T>['pageInfo'] }, fields: (node: T) => E) {
+  return {
+    pageInfo: connection.pageInfo,
+    edges: connection.edges.map((edge) => ({
+      ...fields(edge.node),
+      get cursor() {
+        return edge.cursor;
+      },
+    })),
   };
 }
 

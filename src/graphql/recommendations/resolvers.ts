@@ -4,8 +4,8 @@ import type { Item, User } from '../../generated/prisma/client';
 import type { Resolvers } from '../../generated/graphql';
 import type { Context } from '../../context';
 import { badInput } from '../../errors';
-import { loadOrNull, nameableAsSimilar, nameableForActivity, requireSelfOrAdmin, visibleItem, visibleUser } from '../access';
-import { isOffsetKey, readPage, toConnection, type Page } from '../pagination';
+import { loadOrNull, nameableAsSimilar, nameableForActivity, requireSelfOrAdmin, visibleItem, visibleItems, visibleUser } from '../access';
+import { isOffsetKey, mapEdges, readPage, toConnection, type Page } from '../pagination';
 import { checkRecommendationFilter, normaliseTags } from '../validation';
 import { shownFriendReasons, shownItemReasons } from './reasons';
 import { recordRecommendation } from '../../metrics/registry';
@@ -48,7 +48,7 @@ async function visibleUsersInOrder(ctx: Context, ids: number[]): Promise<(User |
 
 /** Resolves scored ids to visible items, keeping rank order; drops what the viewer may not see. */
 async function scoredItems<T extends { score: number }>(ctx: Context, rows: (T & { id: number })[]) {
-  const items = await Promise.all(rows.map(async (row) => visibleItem(ctx, await loadOrNull(ctx.loaders.item, row.id))));
+  const items = await visibleItems(ctx, rows.map((row) => row.id));
   return rows.flatMap((row, i) => (items[i] ? [{ ...row, item: items[i] as Item }] : []));
 }
 
@@ -87,8 +87,7 @@ export const recommendationResolvers: Resolvers = {
         start + page.limit + 1,
         await ctx.loaders.blockedWithViewer(),
       );
-      const connection = rankedConnection(await scoredItems(ctx, rows), page);
-      return { ...connection, edges: connection.edges.map((e) => ({ cursor: e.cursor, node: e.node.row.item, score: e.node.row.score })) };
+      return mapEdges(rankedConnection(await scoredItems(ctx, rows), page), ({ row }) => ({ node: row.item, score: row.score }));
     },
   },
 
@@ -110,26 +109,21 @@ export const recommendationResolvers: Resolvers = {
       });
       recordRecommendation('items', result.source);
       const recommendationId = page.after?.[1] ?? result.recommendationId;
-      const visible = await scoredItems(ctx, result.items.map((row) => ({ ...row, id: row.itemId })));
+      const items = await visibleItems(ctx, result.items.map((row) => row.itemId));
+      const visible = result.items.flatMap((row, i) => (items[i] ? [{ row, item: items[i] as Item }] : []));
       const slice = visible.slice(start, start + page.limit + 1);
       // Explaining costs about as much as ranking: only for the page served, only when asked.
-      const reasons = selects(info, 'edges', 'reasons') ? result.explain(slice) : slice.map(() => []);
-      ctx.online.recordImpression({ recommendationId, viewerId: user.id, kind: 'ITEMS', surface: 'recommendedItems', versionId: result.versionId, choice: arm, shownIds: slice.slice(0, page.limit).map((row) => row.item.id), offset: start });
+      const reasons = selects(info, 'edges', 'reasons') ? result.explain(slice.map((entry) => entry.row)) : null;
+      ctx.online.recordImpression({ recommendationId, viewerId: user.id, kind: 'ITEMS', surface: 'recommendedItems', versionId: result.versionId, choice: arm, shownIds: slice.slice(0, page.limit).map((entry) => entry.item.id), offset: start });
       const connection = toConnection(
-        slice.map((row, i) => ({ row, offset: start + i })),
+        slice.map((entry, i) => ({ ...entry, offset: start + i })),
         { limit: page.limit, after: page.after },
         (entry) => [entry.offset, recommendationId],
       );
       return {
         recommendationId,
         source: result.source,
-        pageInfo: connection.pageInfo,
-        edges: connection.edges.map((edge) => ({
-          cursor: edge.cursor,
-          node: edge.node.row.item,
-          score: edge.node.row.score,
-          reasons: reasons[edge.node.offset - start],
-        })),
+        ...mapEdges(connection, ({ row, item, offset }) => ({ node: item, score: row.score, reasons: reasons?.[offset - start] ?? [] })),
       };
     },
     friendSuggestions: async (user, args, ctx) => {
@@ -164,8 +158,8 @@ export const recommendationResolvers: Resolvers = {
       const page = offsetPage(ctx, args);
       const start = page.after === null ? 0 : page.after + 1;
       const rows = await ctx.recommender.similarUsers(user.id, start + page.limit + 1);
-      const connection = rankedConnection(await nameableAsSimilar(ctx, await withVisibleUser(ctx, rows, (row) => row.id)), page);
-      return { ...connection, edges: connection.edges.map((e) => ({ cursor: e.cursor, node: e.node.row.user, score: e.node.row.score })) };
+      const rankedRows = await nameableAsSimilar(ctx, await withVisibleUser(ctx, rows, (row) => row.id));
+      return mapEdges(rankedConnection(rankedRows, page), ({ row }) => ({ node: row.user, score: row.score }));
     },
   },
 
@@ -174,8 +168,7 @@ export const recommendationResolvers: Resolvers = {
       const page = offsetPage(ctx, args);
       const start = page.after === null ? 0 : page.after + 1;
       const rows = await ctx.recommender.similarItems(item.id, start + page.limit + 1);
-      const connection = rankedConnection(await scoredItems(ctx, rows), page);
-      return { ...connection, edges: connection.edges.map((e) => ({ cursor: e.cursor, node: e.node.row.item, score: e.node.row.score })) };
+      return mapEdges(rankedConnection(await scoredItems(ctx, rows), page), ({ row }) => ({ node: row.item, score: row.score }));
     },
   },
 };
