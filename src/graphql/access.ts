@@ -31,10 +31,23 @@ export function requireSelfOrAdmin(ctx: Context, userId: number): void {
   if (!isSelf(ctx, userId) && !isAdmin(ctx)) throw forbidden('Only this user or an admin may do this');
 }
 
-export async function canSeeUser(ctx: Context, user: User): Promise<boolean> {
+/** Whether the viewer may see the user, or null when that depends on a block between them. */
+function userVisibility(ctx: Context, user: User): boolean | null {
   if (isAdmin(ctx) || isSelf(ctx, user.id)) return true;
   if (user.erasedAt) return false;
-  return !(await ctx.loaders.blockedWithViewer()).has(user.id);
+  return null;
+}
+
+export async function canSeeUser(ctx: Context, user: User): Promise<boolean> {
+  return userVisibility(ctx, user) ?? !(await ctx.loaders.blockedWithViewer()).has(user.id);
+}
+
+/** The users of `ids` the viewer may see, in order, null where there is none: `visibleItems` for users. */
+export async function visibleUsers(ctx: Context, ids: readonly number[]): Promise<(User | null)[]> {
+  const users = (await ctx.loaders.user.loadMany(ids)).map((row) => (row instanceof Error ? nullIfMissing(row) : row));
+  const visibility = users.map((user) => user && userVisibility(ctx, user));
+  const blocked = users.some((user, i) => user && visibility[i] === null) ? await ctx.loaders.blockedWithViewer() : null;
+  return users.map((user, i) => (user && (visibility[i] ?? !blocked?.has(user.id)) ? user : null));
 }
 
 export async function visibleUser(ctx: Context, user: User | null): Promise<User | null> {

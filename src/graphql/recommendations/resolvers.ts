@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { Item, User } from '../../generated/prisma/client';
 import type { Resolvers } from '../../generated/graphql';
 import type { Context } from '../../context';
+import type { ServedItem } from '../../recommender/serve/service';
 import { badInput } from '../../errors';
-import { loadOrNull, nameableAsSimilar, nameableForActivity, requireSelfOrAdmin, visibleItem, visibleItems, visibleUser } from '../access';
+import { loadOrNull, nameableAsSimilar, nameableForActivity, requireSelfOrAdmin, visibleItem, visibleItems, visibleUsers } from '../access';
 import { isOffsetKey, mapEdges, readPage, toConnection, type Page } from '../pagination';
 import { checkRecommendationFilter, normaliseTags } from '../validation';
 import { shownFriendReasons, shownItemReasons } from './reasons';
@@ -31,7 +32,7 @@ function selects(info: GraphQLResolveInfo, ...path: string[]): boolean {
   return info.fieldNodes.some((node: FieldNode) => within(node.selectionSet, path));
 }
 
-async function visibleUsers(ctx: Context, ids: number[], max: number): Promise<User[]> {
+async function firstVisibleUsers(ctx: Context, ids: number[], max: number): Promise<User[]> {
   return (await visibleUsersInOrder(ctx, ids)).filter((user): user is User => user !== null).slice(0, max);
 }
 
@@ -42,8 +43,7 @@ async function withVisibleUser<T>(ctx: Context, rows: T[], idOf: (row: T) => num
 }
 
 async function visibleUsersInOrder(ctx: Context, ids: number[]): Promise<(User | null)[]> {
-  const users = await Promise.all(ids.map(async (id) => visibleUser(ctx, await loadOrNull(ctx.loaders.user, id))));
-  return users.map((user) => (user && !user.erasedAt ? user : null));
+  return (await visibleUsers(ctx, ids)).map((user) => (user && !user.erasedAt ? user : null));
 }
 
 /** Resolves scored ids to visible items, keeping rank order; drops what the viewer may not see. */
@@ -69,7 +69,7 @@ function rankedConnection<T>(rows: T[], page: Page<number>) {
 export const recommendationResolvers: Resolvers = {
   // Resolved only when a client selects them: each costs loads.
   RecommendationReason: {
-    users: async (reason, _, ctx) => nameableForActivity(ctx, await visibleUsers(ctx, reason.userIds, 3)),
+    users: async (reason, _, ctx) => nameableForActivity(ctx, await firstVisibleUsers(ctx, reason.userIds, 3)),
     item: async (reason, _, ctx) => (reason.itemId ? visibleItem(ctx, await loadOrNull(ctx.loaders.item, reason.itemId)) : null),
   },
 
@@ -87,7 +87,7 @@ export const recommendationResolvers: Resolvers = {
         start + page.limit + 1,
         await ctx.loaders.blockedWithViewer(),
       );
-      return mapEdges(rankedConnection(await scoredItems(ctx, rows), page), ({ row }) => ({ node: row.item, score: row.score }));
+      return mapEdges(rankedConnection(await scoredItems(ctx, rows), page), ({ row }, cursor) => ({ cursor, node: row.item, score: row.score }));
     },
   },
 
@@ -110,20 +110,22 @@ export const recommendationResolvers: Resolvers = {
       recordRecommendation('items', result.source);
       const recommendationId = page.after?.[1] ?? result.recommendationId;
       const items = await visibleItems(ctx, result.items.map((row) => row.itemId));
-      const visible = result.items.flatMap((row, i) => (items[i] ? [{ row, item: items[i] as Item }] : []));
-      const slice = visible.slice(start, start + page.limit + 1);
+      // The page's visible entries with their offsets in the visible list (cursors keep them).
+      const slice: { row: ServedItem; item: Item; offset: number }[] = [];
+      for (let i = 0, offset = 0; i < items.length && slice.length <= page.limit; i++) {
+        const item = items[i];
+        if (!item) continue;
+        if (offset >= start) slice.push({ row: result.items[i] as ServedItem, item, offset });
+        offset++;
+      }
       // Explaining costs about as much as ranking: only for the page served, only when asked.
       const reasons = selects(info, 'edges', 'reasons') ? result.explain(slice.map((entry) => entry.row)) : null;
       ctx.online.recordImpression({ recommendationId, viewerId: user.id, kind: 'ITEMS', surface: 'recommendedItems', versionId: result.versionId, choice: arm, shownIds: slice.slice(0, page.limit).map((entry) => entry.item.id), offset: start });
-      const connection = toConnection(
-        slice.map((entry, i) => ({ ...entry, offset: start + i })),
-        { limit: page.limit, after: page.after },
-        (entry) => [entry.offset, recommendationId],
-      );
+      const connection = toConnection(slice, { limit: page.limit, after: page.after }, (entry) => [entry.offset, recommendationId]);
       return {
         recommendationId,
         source: result.source,
-        ...mapEdges(connection, ({ row, item, offset }) => ({ node: item, score: row.score, reasons: reasons?.[offset - start] ?? [] })),
+        ...mapEdges(connection, (entry, cursor) => ({ cursor, node: entry.item, score: entry.row.score, reasons: reasons?.[entry.offset - start] ?? [] })),
       };
     },
     friendSuggestions: async (user, args, ctx) => {
@@ -141,7 +143,7 @@ export const recommendationResolvers: Resolvers = {
           // A function field: graphql-js calls it only when the query selects mutualFriends (or
           // reasons, which must not claim MUTUAL_FRIENDS the viewer cannot see); loaded once.
           let mutual: Promise<User[]> | null = null;
-          const mutualFriends = () => (mutual ??= visibleUsers(ctx, edge.node.row.mutualFriendIds, MAX_MUTUAL_SHOWN));
+          const mutualFriends = () => (mutual ??= firstVisibleUsers(ctx, edge.node.row.mutualFriendIds, MAX_MUTUAL_SHOWN));
           return {
             cursor: edge.cursor,
             node: edge.node.row.user,
@@ -159,7 +161,7 @@ export const recommendationResolvers: Resolvers = {
       const start = page.after === null ? 0 : page.after + 1;
       const rows = await ctx.recommender.similarUsers(user.id, start + page.limit + 1);
       const rankedRows = await nameableAsSimilar(ctx, await withVisibleUser(ctx, rows, (row) => row.id));
-      return mapEdges(rankedConnection(rankedRows, page), ({ row }) => ({ node: row.user, score: row.score }));
+      return mapEdges(rankedConnection(rankedRows, page), ({ row }, cursor) => ({ cursor, node: row.user, score: row.score }));
     },
   },
 
@@ -168,7 +170,7 @@ export const recommendationResolvers: Resolvers = {
       const page = offsetPage(ctx, args);
       const start = page.after === null ? 0 : page.after + 1;
       const rows = await ctx.recommender.similarItems(item.id, start + page.limit + 1);
-      return mapEdges(rankedConnection(await scoredItems(ctx, rows), page), ({ row }) => ({ node: row.item, score: row.score }));
+      return mapEdges(rankedConnection(await scoredItems(ctx, rows), page), ({ row }, cursor) => ({ cursor, node: row.item, score: row.score }));
     },
   },
 };

@@ -9,7 +9,7 @@ const edgeKey = (row: EdgeRow) => [row.createdAt.toISOString(), row.user.id];
 
 function edgeConnection(rows: EdgeRow[], page: Page<unknown>) {
   const connection = toConnection(rows, page, edgeKey);
-  return mapEdges(connection, (row) => ({ node: row.user }));
+  return mapEdges(connection, (row, cursor) => ({ cursor, node: row.user }));
 }
 
 export const socialResolvers: Resolvers = {
