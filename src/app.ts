@@ -104,7 +104,7 @@ const operationSelection: ApolloServerPlugin<Context> = {
 /**
  * Responses are per viewer and never cached: `Cache-Control: no-store`, as Apollo's cache-control
  * plugin would send without hints. That plugin is disabled because its per-field hook makes
- * Apollo wrap every resolver of the schema (about a tenth of a 20-item page's CPU).
+ * Apollo wrap every resolver of the schema and call it per field (docs/benchmarks.md).
  * SERVICE_UNAVAILABLE anywhere in a response makes it HTTP 503 with Retry-After.
  */
 const httpStatus: ApolloServerPlugin<Context> = {
