@@ -14,9 +14,8 @@ import type { Logger } from '../logger';
 import type { ModelKind } from '../recommender/artifact';
 import { activateVersion, activeVersionSummary, pruneVersions, readArtifact, writeArtifact } from '../recommender/registry';
 import { currentWatermark, sameWatermark, takeSnapshot, type Watermark } from '../recommender/snapshot';
-import { untrainable } from '../recommender/train/data';
 import { isNotWorse, type ValidationMetrics } from '../recommender/train/evaluate';
-import type { Progress, TrainJob, TrainResult } from '../recommender/train/pipeline';
+import type { Progress, SkippedRun, TrainJob, TrainResult } from '../recommender/train/pipeline';
 import { trainInWorker } from '../recommender/train/spawn';
 import { recordTrainingRun } from '../metrics/registry';
 
@@ -29,7 +28,7 @@ export interface RetrainDeps {
   /** Called after a promotion so this process serves the new version at once. */
   onPromoted?: (kind: ModelKind) => Promise<void>;
   /** Where training runs; a worker thread unless a test substitutes a failing one. Stops when `signal` aborts. */
-  train?: (job: TrainJob, progress: Progress, signal: AbortSignal) => Promise<TrainResult>;
+  train?: (job: TrainJob, progress: Progress, signal: AbortSignal) => Promise<TrainResult | SkippedRun>;
   progress?: Progress;
   /** Model parameters for this run (defaults: each model's own). */
   params?: Record<string, unknown>;
@@ -230,25 +229,16 @@ async function execute(deps: RetrainDeps, run: TrainingRun, lock: TrainingLock):
       return await finish({ state: 'SUCCEEDED', outcome: 'SKIPPED' });
     }
     const started = Date.now();
-    deps.progress?.('snapshot');
-    const snapshot = await guarded(takeSnapshot(db));
-    const cannot = untrainable(kind, snapshot);
-    if (cannot) {
-      log.info({ reason: cannot }, 'nothing to train on: skipped');
-      return await finish({ state: 'SUCCEEDED', outcome: 'SKIPPED', error: cannot });
-    }
-    const activeArtifact = active ? await guarded(readArtifact(db, active.id)) : null;
+    // On Postgres the worker reads the snapshot and the active artifact itself: the server's
+    // event loop only hands over the job. PGlite cannot be shared with a worker thread.
+    const source: TrainJob['source'] = db.url
+      ? { databaseUrl: db.url, activeVersionId: active?.id ?? null }
+      : { snapshot: await guarded(takeSnapshot(db)), active: active ? await guarded(readArtifact(db, active.id)) : null };
     const params = deps.params ?? {};
     const train = deps.train ?? trainInWorker;
     const result = await guarded(
       train(
-        {
-          kind,
-          snapshot,
-          params,
-          active: activeArtifact,
-          activeMetrics: storedMetrics(active?.metrics),
-        },
+        { kind, source, params, activeMetrics: storedMetrics(active?.metrics) },
         (stage) => {
           log.info({ stage }, 'training');
           deps.progress?.(stage);
@@ -256,6 +246,10 @@ async function execute(deps: RetrainDeps, run: TrainingRun, lock: TrainingLock):
         lock.signal,
       ),
     );
+    if ('skipped' in result) {
+      log.info({ reason: result.skipped }, 'nothing to train on: skipped');
+      return await finish({ state: 'SUCCEEDED', outcome: 'SKIPPED', error: result.skipped });
+    }
     await lock.confirm();
     const promote = isNotWorse(result.metrics, result.activeMetrics);
     const version = await prisma.modelVersion.create({
@@ -270,7 +264,7 @@ async function execute(deps: RetrainDeps, run: TrainingRun, lock: TrainingLock):
         artifact: Buffer.alloc(0),
         artifactBytes: result.artifact.length,
         checksum: result.checksum,
-        dataWatermark: snapshot.watermark as never,
+        dataWatermark: result.watermark as never,
       },
       omit: { artifact: true },
     });

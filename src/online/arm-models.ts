@@ -9,7 +9,7 @@
 import type { Database } from '../db/client';
 import type { Logger } from '../logger';
 import { unpackArtifact } from '../recommender/artifact';
-import { deserialize as deserializeItemModel } from '../recommender/items/artifact';
+import { deserialize as deserializeItemModel, deserializeLists } from '../recommender/items/artifact';
 import type { VersionSummary } from '../recommender/registry';
 import { readArtifact } from '../recommender/registry';
 import type { Serving } from '../recommender/serving/active-models';
@@ -49,7 +49,7 @@ export class ArmModels {
         if (!version || !row) throw new Error('the version no longer exists');
         if (version.kind !== 'ITEMS') throw new Error('only item versions can be served as arms');
         const artifact = unpackArtifact(row.artifact, row.checksum);
-        const model = new LoadedItemModel(deserializeItemModel(artifact.model), artifact.userIds, artifact.itemIds);
+        const model = new LoadedItemModel(deserializeItemModel(artifact.model), artifact.userIds, artifact.itemIds, deserializeLists(artifact.model));
         this.loaded.set(id, { phase: 'ready', version, model, since: new Date(), message: null });
         this.logger.info({ versionId: id, bytes: version.artifactBytes }, 'experiment arm version loaded');
       } catch (error) {

@@ -10,7 +10,7 @@ import type { Logger } from '../../logger';
 import { unpackArtifact, type Artifact, type ModelKind } from '../artifact';
 import { deserializeFriendModel } from '../friends/artifact';
 import type { FriendModel } from '../friends/model';
-import { deserialize as deserializeItemModel } from '../items/artifact';
+import { deserialize as deserializeItemModel, deserializeLists } from '../items/artifact';
 import { activeVersionSummary, readArtifact, type VersionSummary } from '../registry';
 import { takeSnapshot } from '../snapshot';
 import { friendTrainingData } from '../model-inputs';
@@ -147,7 +147,7 @@ export class ActiveModels {
   }
 
   private loadItems(artifact: Artifact): LoadedItemModel {
-    return new LoadedItemModel(deserializeItemModel(artifact.model), artifact.userIds, artifact.itemIds);
+    return new LoadedItemModel(deserializeItemModel(artifact.model), artifact.userIds, artifact.itemIds, deserializeLists(artifact.model));
   }
 
   /**

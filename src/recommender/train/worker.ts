@@ -1,14 +1,49 @@
 /**
- * Worker-thread entry: trains off the server's event loop. Receives a TrainJob, posts
- * progress lines and then { result } or { error }.
+ * Worker-thread entry: trains off the server's event loop. Receives a TrainJob, reads its
+ * data when the job names a database, posts progress lines and then { result } or { error }.
  */
+import pg from 'pg';
 import { parentPort, workerData } from 'node:worker_threads';
-import { runTrainJob, type TrainJob } from './pipeline';
+import type { SqlSession } from '../../db/client';
+import { readArtifact } from '../registry';
+import { takeSnapshot } from '../snapshot';
+import { untrainable } from './data';
+import { runTrainJob, type PreparedJob, type Progress, type SkippedRun, type TrainJob, type TrainResult } from './pipeline';
+
+/** The snapshot and the active artifact, read on this thread's own connection. */
+async function prepare(job: TrainJob): Promise<PreparedJob> {
+  const { source, ...rest } = job;
+  if ('snapshot' in source) return { ...rest, snapshot: source.snapshot, active: source.active };
+  const client = new pg.Client({ connectionString: source.databaseUrl });
+  await client.connect();
+  try {
+    const session: SqlSession = {
+      exec: async (sql) => void (await client.query(sql)),
+      query: async (sql, params = []) => (await client.query(sql, params)).rows,
+    };
+    const snapshot = await takeSnapshot(session);
+    const active = source.activeVersionId === null ? null : await readArtifact(session, source.activeVersionId);
+    return { ...rest, snapshot, active };
+  } finally {
+    await client.end();
+  }
+}
+
+export async function runInWorker(job: TrainJob, progress: Progress): Promise<TrainResult | SkippedRun> {
+  progress('snapshot');
+  const started = Date.now();
+  const prepared = await prepare(job);
+  const snapshotMs = Date.now() - started;
+  const cannot = untrainable(job.kind, prepared.snapshot);
+  if (cannot) return { skipped: cannot, watermark: prepared.snapshot.watermark };
+  const result = await runTrainJob(prepared, progress);
+  return { ...result, stageMs: { snapshot: snapshotMs, ...result.stageMs } };
+}
 
 if (parentPort) {
   const port = parentPort;
-  runTrainJob(workerData as TrainJob, (stage) => port.postMessage({ progress: stage })).then(
-    (result) => port.postMessage({ result }, [result.artifact.buffer as ArrayBuffer]),
+  runInWorker(workerData as TrainJob, (stage) => port.postMessage({ progress: stage })).then(
+    (result) => port.postMessage({ result }, 'artifact' in result ? [result.artifact.buffer as ArrayBuffer] : []),
     (error: unknown) => port.postMessage({ error: error instanceof Error ? `${error.message}\n${error.stack}` : String(error) }),
   );
 }
