@@ -231,9 +231,11 @@ async function execute(deps: RetrainDeps, run: TrainingRun, lock: TrainingLock):
     const started = Date.now();
     // On Postgres the worker reads the snapshot and the active artifact itself: the server's
     // event loop only hands over the job. PGlite cannot be shared with a worker thread.
+    // ITEMS compares against the active version's stored metrics, so never reads its artifact.
+    const compared = kind === 'FRIENDS' && active ? active : null;
     const source: TrainJob['source'] = db.url
-      ? { databaseUrl: db.url, activeVersionId: active?.id ?? null }
-      : { snapshot: await guarded(takeSnapshot(db)), active: active ? await guarded(readArtifact(db, active.id)) : null };
+      ? { databaseUrl: db.url, activeVersionId: compared?.id ?? null }
+      : { snapshot: await guarded(takeSnapshot(db)), active: compared ? await guarded(readArtifact(db, compared.id)) : null };
     const params = deps.params ?? {};
     const train = deps.train ?? trainInWorker;
     const result = await guarded(
