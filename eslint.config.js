@@ -1,11 +1,13 @@
-// Lint holds the architecture: request-facing recommender code never imports training code
-// (trainers, the training pipeline and worker, the TensorFlow.js backend). Only that rule
-// for now; style is left to review. `npm run lint` runs it, CI too.
+// Lint holds the architecture of src/recommender: the request path (serve/), the model
+// definitions and pure inference both sides share (items/, friends/, the top-level shared
+// modules) never import training (train/), the offline harness (eval/), the TensorFlow.js
+// backend or model administration. Only that rule for now; style is left to review.
+// `npm run lint` runs it, CI too.
 const tseslint = require('typescript-eslint');
 
 const TRAINING = [
-  { group: ['**/train/*', '**/train'], message: 'Serving must not import training (src/recommender/train).' },
-  { group: ['**/ranker-train', '**/items/ease', '**/items/tune', '**/items/dense'], message: 'Serving must not import a trainer.' },
+  { group: ['**/train/**', '**/train'], message: 'Serving must not import training (src/recommender/train).' },
+  { group: ['**/eval/**', '**/eval'], message: 'Serving must not import the offline harness (src/recommender/eval).' },
   { group: ['**/tf-backend', '@tensorflow/*'], message: 'Serving must not load TensorFlow.js.' },
   { group: ['**/model-admin'], message: 'Model administration is not on the request path.' },
 ];
@@ -18,11 +20,17 @@ module.exports = [
   },
   {
     files: [
-      'src/recommender/serving/**/*.ts',
-      'src/recommender/user-state.ts',
-      'src/recommender/fallbacks.ts',
-      'src/recommender/fresh.ts',
+      'src/recommender/serve/**/*.ts',
+      'src/recommender/items/**/*.ts',
+      'src/recommender/friends/**/*.ts',
+      // The shared top-level modules serve/ imports.
       'src/recommender/types.ts',
+      'src/recommender/artifact.ts',
+      'src/recommender/registry.ts',
+      'src/recommender/snapshot.ts',
+      'src/recommender/model-inputs.ts',
+      'src/recommender/sparse.ts',
+      'src/recommender/top-k.ts',
       'src/graphql/recommendations/**/*.ts',
     ],
     rules: { 'no-restricted-imports': ['error', { patterns: TRAINING }] },
@@ -30,7 +38,7 @@ module.exports = [
   {
     // The recommender constructs ModelAdmin (and forwards to it until the admin resolvers
     // take it from the context), so it may import that one module, not training.
-    files: ['src/recommender/service.ts'],
+    files: ['src/recommender/serve/service.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: TRAINING.slice(0, 3) }] },
   },
 ];

@@ -5,7 +5,7 @@ import type { Database } from './db/client';
 import { createLoaders, type Loaders } from './db/loaders';
 import type { PrismaClient } from './generated/prisma/client';
 import type { Logger } from './logger';
-import type { RecommenderService } from './recommender/service';
+import type { RecommenderService } from './recommender/serve/service';
 import type { OnlineEvaluation } from './online/online';
 
 export interface AppServices {

@@ -12,7 +12,7 @@ import { createLogger, type Logger } from './logger';
 import { closeInterruptedRuns, startRetrain, type RetrainDeps, type RetrainOptions, type Trigger } from './jobs/retrain';
 import { startScheduler } from './jobs/scheduler';
 import type { ModelKind } from './recommender/artifact';
-import { RecommenderService } from './recommender/service';
+import { RecommenderService } from './recommender/serve/service';
 import { OnlineEvaluation } from './online/online';
 import { readOnlineSettings, type OnlineSettings } from './online/settings';
 

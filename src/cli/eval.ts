@@ -13,7 +13,7 @@ import { runItemsEvaluation } from '../recommender/eval/items-eval';
 import { runServedEvaluation } from '../recommender/eval/served';
 import { formatTable, type EvalTable } from '../recommender/eval/report';
 import type { SplitMode } from '../recommender/eval/split';
-import { runFriendsEvaluation } from '../recommender/friends/evaluate';
+import { runFriendsEvaluation } from '../recommender/eval/friends/evaluate';
 import { exitOnError } from './errors';
 
 const USAGE = `usage: npm run eval -- --dataset <${DATASET_NAMES.join('|')}> --task items|friends [--seed S] [--split random|temporal] [--k 10,20] [--dir PATH] [--json FILE] [--item-tags on|off] [--served]`;

@@ -4,7 +4,7 @@
  * serves a trained model of each kind, and its Postgres pool usage.
  */
 import type { Database } from '../db/client';
-import type { RecommenderService } from '../recommender/service';
+import type { RecommenderService } from '../recommender/serve/service';
 import { addScrapeSource, processMetrics } from './registry';
 
 const KINDS = ['ITEMS', 'FRIENDS'] as const;

@@ -12,8 +12,8 @@ import { unpackArtifact } from '../recommender/artifact';
 import { deserialize as deserializeItemModel, deserializeLists } from '../recommender/items/artifact';
 import type { VersionSummary } from '../recommender/registry';
 import { readArtifact } from '../recommender/registry';
-import type { Serving } from '../recommender/serving/active-models';
-import { LoadedItemModel } from '../recommender/serving/items';
+import type { Serving } from '../recommender/serve/active-models';
+import { LoadedItemModel } from '../recommender/serve/items';
 
 export type ReadyItemModel = Extract<Serving<LoadedItemModel>, { phase: 'ready' }>;
 

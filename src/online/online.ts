@@ -7,8 +7,8 @@
 import type { Database } from '../db/client';
 import type { Logger } from '../logger';
 import type { ModelKind } from '../recommender/artifact';
-import type { Serving } from '../recommender/serving/active-models';
-import type { LoadedItemModel } from '../recommender/serving/items';
+import type { Serving } from '../recommender/serve/active-models';
+import type { LoadedItemModel } from '../recommender/serve/items';
 import { ArmModels, type ReadyItemModel } from './arm-models';
 import { armFor, inAudience } from './assignment';
 import { runningExperiments, stopArm, type ExperimentRecord } from './experiments';

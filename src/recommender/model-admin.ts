@@ -1,12 +1,12 @@
 /**
  * Model administration: status, activation and retraining, for admins and the composition
- * root. Not on any request's path; the request-facing recommender is service.ts.
+ * root. Not on any request's path; the request-facing recommender is serve/service.ts.
  */
 import type { Database } from '../db/client';
 import type { TrainingRun } from '../generated/prisma/client';
 import type { ModelKind } from './artifact';
 import { activeVersionSummary, activateVersion, lastRun, type VersionSummary } from './registry';
-import type { ActiveModels } from './serving/active-models';
+import type { ActiveModels } from './serve/active-models';
 import { loadTf } from './tf-backend';
 
 export interface RetrainHooks {

@@ -2,8 +2,9 @@
  * A database snapshot as each model's input. Training and serving both use these: training on
  * a snapshot minus the validation pairs, serving (friends) on the current graph.
  */
-import { buildCsr, buildInteractions, type FriendTrainingData } from './friends/data';
-import { cooToCsr, type ItemTrainingData } from './items/data';
+import { cooToCsr, graphCsr } from './sparse';
+import { buildInteractions, type FriendTrainingData } from './friends/data';
+import { type ItemTrainingData } from './items/data';
 import { canonicalHistory, type CanonicalHistory } from './items/stored-lists';
 import type { Snapshot } from './snapshot';
 
@@ -50,7 +51,7 @@ export function friendTrainingData(s: Snapshot, drop?: Uint8Array): FriendTraini
   }
   return {
     numUsers: s.userIds.length,
-    follows: buildCsr(s.userIds.length, from, to),
+    follows: graphCsr(s.userIds.length, from, to),
     interactions: values.length > 0 ? buildInteractions(s.userIds.length, s.itemIds.length, users, items, values) : undefined,
   };
 }

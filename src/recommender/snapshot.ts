@@ -6,7 +6,7 @@
  * pair negative.
  */
 import type { SqlSession } from '../db/client';
-import { DEFAULT_TYPE_WEIGHTS } from './fallbacks';
+import { DEFAULT_TYPE_WEIGHTS } from './serve/fallbacks';
 
 export interface SnapshotOptions {
   typeWeights?: Record<string, number>;

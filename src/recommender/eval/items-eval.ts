@@ -8,18 +8,21 @@
  */
 import { openDataset } from '../../datasets/open';
 import type { DatasetName } from '../../datasets/types';
-import { buildInteractions, type Csr, type ItemTrainingData } from '../items/data';
-import { friendsItemsScores, popularityScores } from '../items/baselines';
-import { easeDimension, fitEase } from '../items/ease';
-import { loadIndexedDataset } from '../items/from-dataset';
-import { fitItemKnn } from '../items/itemknn';
-import { trainItemModel, type ItemModel, type ItemModelConfigInput } from '../items/model';
+import { buildInteractions, type ItemTrainingData } from '../items/data';
+import { friendsItemsScores, popularityScores } from './items/baselines';
+import { easeDimension, fitEase } from '../train/items/ease';
+import { loadIndexedDataset } from './items/from-dataset';
+import { fitItemKnn } from '../train/items/itemknn';
+import type { ItemModel, ItemModelConfigInput } from '../items/model';
+import { trainItemModel } from '../train/items/trainer';
 import { accumulate, type NeighbourLists } from '../items/neighbours';
 import { recommendItems } from '../items/scoring';
 import { socialCircle } from '../items/social';
-import { MetricsAccumulator, topK } from './metrics';
+import { topK } from '../top-k';
+import { MetricsAccumulator } from './metrics';
 import type { EvalRow, EvalTable } from './report';
 import { heldOutByUser, holdOut, type SplitMode } from './split';
+import type { Csr } from '../sparse';
 
 /** Above this the dense EASE baseline (m^3/2 multiply-adds in plain TypeScript) is skipped. */
 export const EASE_MAX_DIM = 6000;

@@ -5,8 +5,8 @@
  * pool is cut to the union of the top `perSignal` users of each signal, so the ranker
  * sees a few hundred candidates at most however dense the graph is.
  */
-import { topK } from '../eval/metrics';
-import { hasEntry } from './data';
+import { topK } from '../top-k';
+import { rowHas } from '../sparse';
 import { SocialGraph } from './graph';
 import { PprWorkspace } from './ppr';
 
@@ -108,18 +108,18 @@ export class CandidateFinder {
     };
     const nb = g.neighbours;
     const { circle, circleShare, isNeighbour } = this;
-    for (let i = nb.offsets[user]; i < nb.offsets[user + 1]; i++) isNeighbour[nb.targets[i]] = 1;
-    for (let i = nb.offsets[user]; i < nb.offsets[user + 1]; i++) {
-      const w = nb.targets[i];
+    for (let i = nb.indptr[user]; i < nb.indptr[user + 1]; i++) isNeighbour[nb.indices[i]] = 1;
+    for (let i = nb.indptr[user]; i < nb.indptr[user + 1]; i++) {
+      const w = nb.indices[i];
       // How embedded w is in the user's circle: w's friends who are also the user's.
       let inCircle = 0;
-      for (let j = nb.offsets[w]; j < nb.offsets[w + 1]; j++) inCircle += isNeighbour[nb.targets[j]];
+      for (let j = nb.indptr[w]; j < nb.indptr[w + 1]; j++) inCircle += isNeighbour[nb.indices[j]];
       const share = inCircle * g.raWeight[w];
       const aw = g.aaWeight[w];
       const rw = g.raWeight[w];
       const lw = Math.sqrt(rw);
-      for (let j = nb.offsets[w]; j < nb.offsets[w + 1]; j++) {
-        const x = nb.targets[j];
+      for (let j = nb.indptr[w]; j < nb.indptr[w + 1]; j++) {
+        const x = nb.indices[j];
         addToPool(x);
         common[x]++;
         aa[x] += aw;
@@ -129,32 +129,32 @@ export class CandidateFinder {
         circleShare[x] += share;
       }
     }
-    for (let i = nb.offsets[user]; i < nb.offsets[user + 1]; i++) isNeighbour[nb.targets[i]] = 0;
+    for (let i = nb.indptr[user]; i < nb.indptr[user + 1]; i++) isNeighbour[nb.indices[i]] = 0;
     const fo = g.follows;
     if (fo !== nb) {
-      for (let i = fo.offsets[user]; i < fo.offsets[user + 1]; i++) {
-        const w = fo.targets[i];
-        for (let j = fo.offsets[w]; j < fo.offsets[w + 1]; j++) {
-          addToPool(fo.targets[j]);
-          byFriends[fo.targets[j]]++;
+      for (let i = fo.indptr[user]; i < fo.indptr[user + 1]; i++) {
+        const w = fo.indices[i];
+        for (let j = fo.indptr[w]; j < fo.indptr[w + 1]; j++) {
+          addToPool(fo.indices[j]);
+          byFriends[fo.indices[j]]++;
         }
       }
-      for (let i = g.followers.offsets[user]; i < g.followers.offsets[user + 1]; i++) addToPool(g.followers.targets[i]);
+      for (let i = g.followers.indptr[user]; i < g.followers.indptr[user + 1]; i++) addToPool(g.followers.indices[i]);
     }
     this.ppr.run(nb, g.degree, user, this.config.pprAlpha, this.config.pprEpsilon);
     for (let i = 0; i < this.ppr.touchedCount; i++) addToPool(this.ppr.touched[i]);
     const pprEstimate = this.ppr.estimate;
     const interest = g.interest;
-    const userHasInterests = interest !== null && interest.byUser.offsets[user + 1] > interest.byUser.offsets[user];
+    const userHasInterests = interest !== null && interest.byUser.indptr[user + 1] > interest.byUser.indptr[user];
     if (interest && userHasInterests) {
       const { byUser, byItem } = interest;
-      for (let i = byUser.offsets[user]; i < byUser.offsets[user + 1]; i++) {
-        const item = byUser.targets[i];
-        const wu = byUser.weights[i];
-        for (let j = byItem.offsets[item]; j < byItem.offsets[item + 1]; j++) {
-          const v = byItem.targets[j];
+      for (let i = byUser.indptr[user]; i < byUser.indptr[user + 1]; i++) {
+        const item = byUser.indices[i];
+        const wu = byUser.values[i];
+        for (let j = byItem.indptr[item]; j < byItem.indptr[item + 1]; j++) {
+          const v = byItem.indices[j];
           addToPool(v);
-          cosine[v] += wu * byItem.weights[j];
+          cosine[v] += wu * byItem.values[j];
         }
       }
     }
@@ -163,7 +163,7 @@ export class CandidateFinder {
     const eligible: number[] = [];
     for (let i = 0; i < poolSize; i++) {
       const v = pool[i];
-      if (v === user || g.excluded[v] || hasEntry(fo, user, v) || (exclude && exclude(v))) continue;
+      if (v === user || g.excluded[v] || rowHas(fo, user, v) || (exclude && exclude(v))) continue;
       eligible.push(v);
     }
     const m = this.config.perSignal;
@@ -213,7 +213,7 @@ export class CandidateFinder {
       const cn = common[v];
       const viaFollows = fo === nb ? cn : byFriends[v];
       const p = pprEstimate[v];
-      const hasInterests = interest !== null && interest.byUser.offsets[v + 1] > interest.byUser.offsets[v];
+      const hasInterests = interest !== null && interest.byUser.indptr[v + 1] > interest.byUser.indptr[v];
       const f = set.features.subarray(c * NUM_FEATURES, (c + 1) * NUM_FEATURES);
       f[0] = Math.log1p(cn);
       f[1] = Math.log1p(aa[v]);
@@ -233,14 +233,14 @@ export class CandidateFinder {
       f[15] = rankInterest.has(v) ? Math.log1p(rankInterest.get(v)!) : unranked;
       f[16] = userHasInterests ? 1 : 0;
       f[17] = hasInterests ? 1 : 0;
-      f[18] = hasEntry(fo, v, user) ? 1 : 0;
+      f[18] = rowHas(fo, v, user) ? 1 : 0;
       f[19] = Math.log1p(viaFollows);
       // Paths of length 3 (u-a-b-v) end in one of v's neighbours b, reached by common[b]
       // 2-paths. L3 weighs a path by 1/sqrt(deg a * deg b) (Kovacs et al.'s L3 predictor).
       let paths3 = 0;
       let l3 = 0;
-      for (let j = nb.offsets[v]; j < nb.offsets[v + 1]; j++) {
-        const b = nb.targets[j];
+      for (let j = nb.indptr[v]; j < nb.indptr[v + 1]; j++) {
+        const b = nb.indices[j];
         paths3 += common[b];
         l3 += weighted2[b] * Math.sqrt(g.raWeight[b]);
       }

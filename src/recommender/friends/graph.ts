@@ -4,13 +4,14 @@
  * either direction), per-neighbour Adamic-Adar / resource-allocation weights and the
  * interest index. Building it is the serving layer's job when the graph changes.
  */
-import { Csr, FriendTrainingData, buildCsr, transpose } from './data';
+import { type Csr, graphCsr, transpose } from '../sparse';
+import { FriendTrainingData } from './data';
 
 export interface InterestIndex {
   /** Row per user: items with L2-normalised weights. */
-  byUser: Csr & { weights: Float32Array };
+  byUser: Required<Csr>;
   /** Row per item: users with the same weights, for sparse cosine products. */
-  byItem: Csr & { weights: Float32Array };
+  byItem: Required<Csr>;
 }
 
 export interface SocialGraph {
@@ -31,14 +32,14 @@ export interface SocialGraph {
 export function prepareGraph(data: FriendTrainingData): SocialGraph {
   const n = data.numUsers;
   const follows = data.follows;
-  if (follows.offsets.length !== n + 1) throw new Error(`follows.offsets must have ${n + 1} entries`);
-  const followers = transpose(n, follows);
+  if (follows.indptr.length !== n + 1) throw new Error(`follows.indptr must have ${n + 1} entries`);
+  const followers = transpose(follows, n);
   const neighbours = isSymmetric(follows, followers) ? follows : union(n, follows, followers);
   const degree = new Int32Array(n);
   const aaWeight = new Float64Array(n);
   const raWeight = new Float64Array(n);
   for (let u = 0; u < n; u++) {
-    const d = neighbours.offsets[u + 1] - neighbours.offsets[u];
+    const d = neighbours.indptr[u + 1] - neighbours.indptr[u];
     degree[u] = d;
     aaWeight[u] = d > 1 ? 1 / Math.log(d) : 0;
     raWeight[u] = d > 0 ? 1 / d : 0;
@@ -50,25 +51,25 @@ export function prepareGraph(data: FriendTrainingData): SocialGraph {
 }
 
 function isSymmetric(a: Csr, b: Csr): boolean {
-  if (a.targets.length !== b.targets.length) return false;
-  for (let i = 0; i < a.offsets.length; i++) if (a.offsets[i] !== b.offsets[i]) return false;
-  for (let i = 0; i < a.targets.length; i++) if (a.targets[i] !== b.targets[i]) return false;
+  if (a.indices.length !== b.indices.length) return false;
+  for (let i = 0; i < a.indptr.length; i++) if (a.indptr[i] !== b.indptr[i]) return false;
+  for (let i = 0; i < a.indices.length; i++) if (a.indices[i] !== b.indices[i]) return false;
   return true;
 }
 
 function union(n: number, a: Csr, b: Csr): Csr {
-  const from = new Int32Array(a.targets.length + b.targets.length);
+  const from = new Int32Array(a.indices.length + b.indices.length);
   const to = new Int32Array(from.length);
   let e = 0;
   for (const csr of [a, b]) {
     for (let u = 0; u < n; u++) {
-      for (let i = csr.offsets[u]; i < csr.offsets[u + 1]; i++) {
+      for (let i = csr.indptr[u]; i < csr.indptr[u + 1]; i++) {
         from[e] = u;
-        to[e++] = csr.targets[i];
+        to[e++] = csr.indices[i];
       }
     }
   }
-  return buildCsr(n, from, to);
+  return graphCsr(n, from, to);
 }
 
 /**
@@ -78,33 +79,18 @@ function union(n: number, a: Csr, b: Csr): Csr {
 function buildInterestIndex(n: number, inter: FriendTrainingData['interactions'] & object): InterestIndex {
   const m = inter.numItems;
   const df = new Int32Array(m);
-  for (let i = 0; i < inter.targets.length; i++) df[inter.targets[i]]++;
-  const weights = new Float32Array(inter.targets.length);
+  for (let i = 0; i < inter.indices.length; i++) df[inter.indices[i]]++;
+  const weights = new Float32Array(inter.indices.length);
   for (let u = 0; u < n; u++) {
     let norm = 0;
-    for (let i = inter.offsets[u]; i < inter.offsets[u + 1]; i++) {
-      const w = Math.log1p(inter.values[i]) * Math.log(1 + n / df[inter.targets[i]]);
+    for (let i = inter.indptr[u]; i < inter.indptr[u + 1]; i++) {
+      const w = Math.log1p(inter.values[i]) * Math.log(1 + n / df[inter.indices[i]]);
       weights[i] = w;
       norm += w * w;
     }
     const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    for (let i = inter.offsets[u]; i < inter.offsets[u + 1]; i++) weights[i] *= scale;
+    for (let i = inter.indptr[u]; i < inter.indptr[u + 1]; i++) weights[i] *= scale;
   }
-  const itemOffsets = new Int32Array(m + 1);
-  for (let i = 0; i < inter.targets.length; i++) itemOffsets[inter.targets[i] + 1]++;
-  for (let j = 0; j < m; j++) itemOffsets[j + 1] += itemOffsets[j];
-  const fill = itemOffsets.slice(0, m);
-  const itemUsers = new Int32Array(inter.targets.length);
-  const itemWeights = new Float32Array(inter.targets.length);
-  for (let u = 0; u < n; u++) {
-    for (let i = inter.offsets[u]; i < inter.offsets[u + 1]; i++) {
-      const slot = fill[inter.targets[i]]++;
-      itemUsers[slot] = u;
-      itemWeights[slot] = weights[i];
-    }
-  }
-  return {
-    byUser: { offsets: inter.offsets, targets: inter.targets, weights },
-    byItem: { offsets: itemOffsets, targets: itemUsers, weights: itemWeights },
-  };
+  const byUser = { indptr: inter.indptr, indices: inter.indices, values: weights };
+  return { byUser, byItem: transpose(byUser, m) };
 }

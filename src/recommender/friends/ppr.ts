@@ -3,7 +3,7 @@
  * the undirected neighbourhood graph. Work is bounded by about 1 / (alpha * epsilon)
  * edge visits whatever the graph size, which keeps it usable at request time.
  */
-import { Csr } from './data';
+import type { Csr } from '../sparse';
 
 /** Dense scratch vectors reused across sources; only touched entries are reset. */
 export class PprWorkspace {
@@ -50,8 +50,8 @@ export class PprWorkspace {
       }
       estimate[u] += alpha * r;
       const share = ((1 - alpha) * r) / d;
-      for (let i = graph.offsets[u]; i < graph.offsets[u + 1]; i++) {
-        const v = graph.targets[i];
+      for (let i = graph.indptr[u]; i < graph.indptr[u + 1]; i++) {
+        const v = graph.indices[i];
         if (!this.seen[v]) this.touch(v);
         residual[v] += share;
         if (!queued[v] && residual[v] > epsilon * Math.max(degree[v], 1)) {

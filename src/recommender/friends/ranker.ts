@@ -1,8 +1,8 @@
 /**
  * The learned friend ranker as plain data: a small MLP over standardised pair features,
- * exported from TensorFlow.js training (ranker-train.ts) as Float32Arrays. Scoring runs in
- * plain JS over those arrays, so serving needs no tensors and a deserialised ranker gives
- * bit-identical scores.
+ * exported from TensorFlow.js training (train/friends/ranker-train.ts) as Float32Arrays.
+ * Scoring runs in plain JS over those arrays, so serving needs no tensors and a deserialised
+ * ranker gives bit-identical scores.
  */
 
 /** Row-major weights [inSize][outSize]. */

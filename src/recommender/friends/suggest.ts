@@ -4,7 +4,8 @@
  * graph changes (prepareGraph is O(edges)). suggest() is synchronous and not re-entrant
  * per suggester, which is safe on one JS thread.
  */
-import { Csr, FriendTrainingData } from './data';
+import type { Csr } from '../sparse';
+import { FriendTrainingData } from './data';
 import { CandidateFinder, CandidateSet, FEATURE_NAMES, NUM_FEATURES } from './candidates';
 import { SocialGraph, prepareGraph } from './graph';
 import type { FriendModel } from './model';
@@ -144,7 +145,7 @@ function intersectFriends(graph: SocialGraph, user: number, other: number): numb
 }
 
 function friendsOf(graph: SocialGraph, user: number): Int32Array {
-  const row = (csr: Csr) => csr.targets.subarray(csr.offsets[user], csr.offsets[user + 1]);
+  const row = (csr: Csr) => csr.indices.subarray(csr.indptr[user], csr.indptr[user + 1]);
   const out = row(graph.follows);
   if (graph.follows === graph.neighbours) return out;
   const followers = new Set(row(graph.followers));

@@ -4,7 +4,7 @@
  * at 8-byte-aligned offsets. No code or object graphs are stored, so loading an artifact
  * cannot execute anything; deserialize(serialize(m)) scores exactly like m.
  */
-import type { Csr } from './data';
+import type { Csr } from '../sparse';
 import type { ItemModel, ItemModelConfig } from './model';
 import type { StoredLists } from './stored-lists';
 

@@ -3,7 +3,8 @@
  * A user's profile is built at request time from their current history, so a brand-new
  * item with tags can be recommended before anyone has engaged with it.
  */
-import { cooToCsr, transpose, type Csr, type ItemFeatures } from './data';
+import { cooToCsr, type Csr, transpose } from '../sparse';
+import { type ItemFeatures } from './data';
 
 export interface ContentIndex {
   numTags: number;

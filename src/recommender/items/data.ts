@@ -3,13 +3,7 @@
  * here is plain numbers and typed arrays so a value can be posted to a worker thread
  * (structured clone, or transfer of the underlying buffers) without conversion.
  */
-
-/** Compressed sparse rows: row r holds `indices[indptr[r] .. indptr[r+1])`, optionally weighted. */
-export interface Csr {
-  indptr: Int32Array;
-  indices: Int32Array;
-  values?: Float32Array;
-}
+import { cooToCsr, rowHas, transpose, type Csr } from '../sparse';
 
 export interface ItemFeatures {
   /** Category index per item, -1 when unknown. */
@@ -60,71 +54,6 @@ export interface UserHistory {
   friends?: ArrayLike<number>;
 }
 
-/** Builds CSR rows of `rows` x cols from COO; duplicate (row, col) pairs have values summed. */
-export function cooToCsr(
-  numRows: number,
-  rows: ArrayLike<number>,
-  cols: ArrayLike<number>,
-  values?: ArrayLike<number>,
-): Required<Csr> {
-  const count = new Int32Array(numRows + 1);
-  for (let e = 0; e < rows.length; e++) count[rows[e] + 1]++;
-  for (let r = 0; r < numRows; r++) count[r + 1] += count[r];
-  const next = count.slice(0, numRows);
-  const idx = new Int32Array(rows.length);
-  const val = new Float32Array(rows.length);
-  for (let e = 0; e < rows.length; e++) {
-    const p = next[rows[e]]++;
-    idx[p] = cols[e];
-    val[p] = values ? values[e] : 1;
-  }
-  return sortAndMergeRows(numRows, count, idx, val);
-}
-
-function sortAndMergeRows(numRows: number, indptr: Int32Array, idx: Int32Array, val: Float32Array): Required<Csr> {
-  const outPtr = new Int32Array(numRows + 1);
-  let w = 0;
-  const order: number[] = [];
-  for (let r = 0; r < numRows; r++) {
-    const a = indptr[r];
-    const b = indptr[r + 1];
-    order.length = 0;
-    for (let p = a; p < b; p++) order.push(p);
-    order.sort((x, y) => idx[x] - idx[y]);
-    const rowIdx = order.map((p) => idx[p]);
-    const rowVal = order.map((p) => val[p]);
-    for (let t = 0; t < rowIdx.length; t++) {
-      if (t > 0 && rowIdx[t] === idx[w - 1] && w > outPtr[r]) val[w - 1] += rowVal[t];
-      else {
-        idx[w] = rowIdx[t];
-        val[w] = rowVal[t];
-        w++;
-      }
-    }
-    outPtr[r + 1] = w;
-  }
-  return { indptr: outPtr, indices: idx.slice(0, w), values: val.slice(0, w) };
-}
-
-/** The transpose of a CSR matrix with `numCols` columns; rows of the result stay sorted. */
-export function transpose(m: Csr, numCols: number): Required<Csr> {
-  const numRows = m.indptr.length - 1;
-  const indptr = new Int32Array(numCols + 1);
-  for (let p = 0; p < m.indices.length; p++) indptr[m.indices[p] + 1]++;
-  for (let c = 0; c < numCols; c++) indptr[c + 1] += indptr[c];
-  const next = indptr.slice(0, numCols);
-  const indices = new Int32Array(m.indices.length);
-  const values = new Float32Array(m.indices.length);
-  for (let r = 0; r < numRows; r++) {
-    for (let p = m.indptr[r]; p < m.indptr[r + 1]; p++) {
-      const q = next[m.indices[p]]++;
-      indices[q] = r;
-      values[q] = m.values ? m.values[p] : 1;
-    }
-  }
-  return { indptr, indices, values };
-}
-
 export interface Interactions {
   /** Positives per user (values = summed weights). */
   byUser: Required<Csr>;
@@ -156,22 +85,4 @@ export function buildInteractions(data: ItemTrainingData): Interactions {
   const byUser = cooToCsr(data.numUsers, users, items, weights);
   const byItem = transpose(byUser, data.numItems);
   return { byUser, byItem, hidden: { indptr: hidden.indptr, indices: hidden.indices } };
-}
-
-/** Binary search in a sorted CSR row. */
-export function rowHas(m: Csr, row: number, col: number): boolean {
-  let lo = m.indptr[row];
-  let hi = m.indptr[row + 1] - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = m.indices[mid];
-    if (v === col) return true;
-    if (v < col) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
-
-export function rowLength(m: Csr, row: number): number {
-  return m.indptr[row + 1] - m.indptr[row];
 }

@@ -116,7 +116,7 @@ function accumulateInto(out: SparseScores, lists: NeighbourLists | null, history
   for (let h = 0; h < history.items.length; h++) {
     const i = history.items[h];
     if (i < 0 || i >= n) continue;
-    // Every history item votes with weight 1: the model was fitted on binary positives (model.ts).
+    // Every history item votes with weight 1: the model was fitted on binary positives (train/items/trainer.ts).
     for (let p = lists.indptr[i]; p < lists.indptr[i + 1]; p++) {
       const j = lists.indices[p];
       if (mark[j] === 0) {

@@ -3,7 +3,7 @@
  * holds the items that history item i votes for, with their weights, best first. Scoring
  * a user is then sum over history of these rows, so it is cheap and always current.
  */
-import type { Csr } from './data';
+import type { Csr } from '../sparse';
 
 export type NeighbourLists = Required<Csr>;
 

@@ -1,7 +1,7 @@
 /**
  * The learned ranker at serving time: a small MLP with a linear skip over standardised
  * features, evaluated in plain TypeScript (no tensors, nothing to dispose, ~microseconds
- * per candidate). Its weights come from ranker-train.ts.
+ * per candidate). Its weights come from train/items/ranker-train.ts.
  */
 import { SOURCE_FEATURES, SOURCE_NAMES, type SourceName } from './features';
 

@@ -2,7 +2,7 @@
  * Social evidence for a request: how many of the viewer's friends (mutual follows) and other
  * followees engaged with each item, from the positives stored with the model.
  */
-import { rowHas, type Csr } from './data';
+import { type Csr, rowHas } from '../sparse';
 
 /** Reusable per-request accumulator over items. */
 export class SocialSignal {

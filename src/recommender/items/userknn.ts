@@ -3,7 +3,7 @@
  * current history most (cosine on binary vectors), then their items weighted by similarity.
  * Cost is the size of the history items' user lists plus the neighbours' rows.
  */
-import type { Csr } from './data';
+import type { Csr } from '../sparse';
 import { TopKSelector } from './neighbours';
 
 export class UserKnnSignal {

@@ -3,8 +3,8 @@
  * protocol's metric code (eval/metrics.ts). modelStatus shows these numbers.
  */
 import { MetricsAccumulator } from '../eval/metrics';
-import type { LoadedFriendModel } from '../serving/friends';
-import type { LoadedItemModel } from '../serving/items';
+import type { LoadedFriendModel } from '../serve/friends';
+import type { LoadedItemModel } from '../serve/items';
 import type { ItemRequestState } from '../types';
 import type { Snapshot } from '../snapshot';
 import type { FriendSplit, ItemSplit } from './data';

@@ -6,11 +6,11 @@
  */
 import { packArtifact, checksumOf, unpackArtifact, type ModelKind } from '../artifact';
 import { deserializeFriendModel, serializeFriendModel } from '../friends/artifact';
-import { trainFriendModel } from '../friends/model';
+import { trainFriendModel } from './friends/trainer';
 import { serialize as serializeItemModel } from '../items/artifact';
-import { trainItemModel } from '../items/model';
-import { LoadedFriendModel } from '../serving/friends';
-import { LoadedItemModel } from '../serving/items';
+import { trainItemModel } from './items/trainer';
+import { LoadedFriendModel } from '../serve/friends';
+import { LoadedItemModel } from '../serve/items';
 import { loadTf } from '../tf-backend';
 import type { Snapshot, Watermark } from '../snapshot';
 import { friendTrainingData, itemTrainingData, servingHistories } from '../model-inputs';

@@ -1,6 +1,6 @@
 import { deserializeFriendModel, serializeFriendModel } from '../../../src/recommender/friends/artifact';
 import { mutualFollows } from '../../../src/recommender/friends/data';
-import { trainFriendModel } from '../../../src/recommender/friends/model';
+import { trainFriendModel } from '../../../src/recommender/train/friends/trainer';
 import { createFriendSuggester, suggest } from '../../../src/recommender/friends/suggest';
 import { FAST_TRAINING, plantedGraph } from './planted';
 

@@ -6,7 +6,7 @@
  * misleading.
  */
 import { buildInteractions } from '../../../src/recommender/friends/data';
-import type { FriendGraphInput } from '../../../src/recommender/friends/load';
+import type { FriendGraphInput } from '../../../src/recommender/eval/friends/load';
 import { seededRng } from '../../../src/recommender/eval/rng';
 
 export interface PlantedOptions {

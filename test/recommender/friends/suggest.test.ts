@@ -1,5 +1,6 @@
-import { buildCsr, buildInteractions, mutualFollows } from '../../../src/recommender/friends/data';
-import { trainFriendModel } from '../../../src/recommender/friends/model';
+import { graphCsr } from '../../../src/recommender/sparse';
+import { buildInteractions, mutualFollows } from '../../../src/recommender/friends/data';
+import { trainFriendModel } from '../../../src/recommender/train/friends/trainer';
 import { createFriendSuggester, suggest } from '../../../src/recommender/friends/suggest';
 import { FAST_TRAINING, plantedGraph } from './planted';
 
@@ -7,7 +8,7 @@ describe('suggest', () => {
   const graph = plantedGraph({ seed: 7 });
   const n = graph.numUsers;
   const follows = mutualFollows(n, graph.edgeA, graph.edgeB);
-  const friendsOf = (u: number) => new Set(follows.targets.subarray(follows.offsets[u], follows.offsets[u + 1]));
+  const friendsOf = (u: number) => new Set(follows.indices.subarray(follows.indptr[u], follows.indptr[u + 1]));
   let model: Awaited<ReturnType<typeof trainFriendModel>>;
 
   beforeAll(async () => {
@@ -54,7 +55,7 @@ describe('suggest', () => {
     const to = [1, 0, 0, 3, 4, 1, 1, 4];
     const data = {
       numUsers: 5,
-      follows: buildCsr(5, from, to),
+      follows: graphCsr(5, from, to),
       interactions: buildInteractions(5, 3, [0, 1, 2, 3, 4], [0, 0, 1, 2, 0], [1, 1, 1, 1, 1]),
     };
     const suggester = createFriendSuggester(model, data);

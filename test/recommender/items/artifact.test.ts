@@ -1,6 +1,6 @@
 import { holdOut } from '../../../src/recommender/eval/split';
 import { deserialize, serialize } from '../../../src/recommender/items/artifact';
-import { trainItemModel } from '../../../src/recommender/items/model';
+import { trainItemModel } from '../../../src/recommender/train/items/trainer';
 import { explainItems, recommendItems } from '../../../src/recommender/items/scoring';
 import { plantedCommunities, trainingData } from './synthetic';
 

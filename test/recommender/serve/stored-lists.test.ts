@@ -3,14 +3,14 @@
  * stored list, and it is exactly what ranking the state now gives (items, scores, reasons); a
  * user whose behaviour changed since is ranked live.
  */
-import { startRetrain } from '../../src/jobs/retrain';
-import { createLogger } from '../../src/logger';
-import { loadConfig } from '../../src/config';
-import { ActiveModels } from '../../src/recommender/serving/active-models';
-import { LoadedItemModel, listDepth, STORED_DEPTH } from '../../src/recommender/serving/items';
-import { loadUserState } from '../../src/recommender/user-state';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { plantCommunities, type Planted } from '../helpers/planted';
+import { startRetrain } from '../../../src/jobs/retrain';
+import { createLogger } from '../../../src/logger';
+import { loadConfig } from '../../../src/config';
+import { ActiveModels } from '../../../src/recommender/serve/active-models';
+import { LoadedItemModel, listDepth, STORED_DEPTH } from '../../../src/recommender/serve/items';
+import { loadUserState } from '../../../src/recommender/serve/user-state';
+import { createTestDatabase, type TestDatabase } from '../../helpers/db';
+import { plantCommunities, type Planted } from '../../helpers/planted';
 
 let database: TestDatabase;
 let planted: Planted;

@@ -1,7 +1,7 @@
 /** Reads a dataset's friendship graph (and plays, if any) into dense indices for evaluation. */
-import { openDataset } from '../../datasets/open';
-import type { DatasetName } from '../../datasets/types';
-import { InteractionCsr, buildInteractions } from './data';
+import { openDataset } from '../../../datasets/open';
+import type { DatasetName } from '../../../datasets/types';
+import { InteractionCsr, buildInteractions } from '../../friends/data';
 
 /** Undirected friendships listed once each (edgeA[e] < edgeB[e]), dense user indices. */
 export interface FriendGraphInput {

@@ -3,17 +3,19 @@
  * (seeded), rank every user who is not already a training friend for each user with a
  * held-out friend, report Recall@K and NDCG@K for the reference baselines and the model.
  */
-import type { DatasetName } from '../../datasets/types';
-import { MetricsAccumulator, topK } from '../eval/metrics';
-import type { EvalRow, EvalTable } from '../eval/report';
-import { seededRng } from '../eval/rng';
+import type { DatasetName } from '../../../datasets/types';
+import { topK } from '../../top-k';
+import { MetricsAccumulator } from '../metrics';
+import type { EvalRow, EvalTable } from '../report';
+import { seededRng } from '../rng';
 import { BaselineScorer, degreePopularity, neighbourhoodOverlap, personalizedPageRank } from './baselines';
-import { FriendTrainingData, hasEntry } from './data';
-import { SocialGraph, prepareGraph } from './graph';
+import { FriendTrainingData } from '../../friends/data';
+import { SocialGraph, prepareGraph } from '../../friends/graph';
 import { FriendGraphInput, loadFriendGraph } from './load';
-import { FriendTrainingOptions, trainFriendModel } from './model';
-import { createFriendSuggester, scoreCandidates } from './suggest';
-import { holdOutFriendships } from './split';
+import { FriendTrainingOptions, trainFriendModel } from '../../train/friends/trainer';
+import { createFriendSuggester, scoreCandidates } from '../../friends/suggest';
+import { holdOutFriendships } from '../../train/friends/split';
+import { rowHas } from '../../sparse';
 
 export interface FriendsEvaluationOptions {
   dataset: DatasetName;
@@ -109,7 +111,7 @@ export async function evaluateFriendGraph(
 }
 
 function isKnown(graph: SocialGraph, user: number, other: number): boolean {
-  return other === user || hasEntry(graph.follows, user, other);
+  return other === user || rowHas(graph.follows, user, other);
 }
 
 function evaluateBaseline(

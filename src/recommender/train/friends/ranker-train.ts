@@ -5,9 +5,9 @@
  */
 import type * as Tf from '@tensorflow/tfjs';
 
-import { Rng, seededRng, shuffle } from '../eval/rng';
-import { loadTf } from '../tf-backend';
-import { DenseLayer, Ranker } from './ranker';
+import { Rng, seededRng, shuffle } from '../../eval/rng';
+import { loadTf } from '../../tf-backend';
+import { DenseLayer, Ranker } from '../../friends/ranker';
 
 /** Candidate lists of training users: group g's rows are groupOffsets[g] .. groupOffsets[g+1]. */
 export interface RankerTrainingSet {

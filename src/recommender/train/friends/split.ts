@@ -1,6 +1,7 @@
 /** Seeded random hold-out of undirected friendships, shared by evaluation and ranker training. */
-import { Rng } from '../eval/rng';
-import { FriendTrainingData, mutualFollows } from './data';
+import { Rng } from '../../eval/rng';
+import { FriendTrainingData, mutualFollows } from '../../friends/data';
+import { rowHas } from '../../sparse';
 
 export interface FriendshipSplit {
   /** Kept friendships as mutual follows. */
@@ -51,23 +52,12 @@ export function holdOutFriendships(
 export function mutualPairs(numUsers: number, follows: FriendTrainingData['follows']): [Int32Array, Int32Array] {
   const a: number[] = [];
   const b: number[] = [];
-  const { offsets, targets } = follows;
   for (let u = 0; u < numUsers; u++) {
-    for (let i = offsets[u]; i < offsets[u + 1]; i++) {
-      const v = targets[i];
-      if (v <= u) continue;
-      // Binary search for the reverse follow v -> u.
-      let lo = offsets[v];
-      let hi = offsets[v + 1] - 1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        if (targets[mid] === u) {
-          a.push(u);
-          b.push(v);
-          break;
-        }
-        if (targets[mid] < u) lo = mid + 1;
-        else hi = mid - 1;
+    for (let i = follows.indptr[u]; i < follows.indptr[u + 1]; i++) {
+      const v = follows.indices[i];
+      if (v > u && rowHas(follows, v, u)) {
+        a.push(u);
+        b.push(v);
       }
     }
   }

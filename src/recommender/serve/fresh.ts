@@ -4,8 +4,8 @@
  * and whether the user follows their author, then woven into the model's list at a fixed
  * share of the positions.
  */
-import type { PrismaClient } from '../generated/prisma/client';
-import type { ItemReason, ItemRequest, RecommendedItem } from './types';
+import type { PrismaClient } from '../../generated/prisma/client';
+import type { ItemReason, ItemRequest, RecommendedItem } from '../types';
 
 const MAX_FRESH_CANDIDATES = 200;
 /** Every third position, starting with the third, may go to a new item. */

@@ -2,7 +2,7 @@
  * Reference scorers for the offline comparison (not served): global popularity and the
  * sum of friends' items. Both fill a dense score array over the catalogue.
  */
-import type { Csr } from './data';
+import type { Csr } from '../../sparse';
 
 /** Distinct users per item (training positives by item). */
 export function popularityScores(byItem: Csr): Float32Array {

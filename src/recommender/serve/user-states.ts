@@ -11,7 +11,7 @@
 import { LRUCache } from 'lru-cache';
 import type { SqlSession } from '../../db/client';
 import type { Logger } from '../../logger';
-import { loadUserState, type UserState } from '../user-state';
+import { loadUserState, type UserState } from './user-state';
 import type { ChangeNote, ChangeSubscriber } from './change-feed';
 
 export const MAX_USERS = 20_000;

@@ -4,17 +4,17 @@
  * the wire by a proxy in front of Postgres; a HIDE and a block recorded through one app
  * instance are honoured by another within a second; caches stay within their bounds.
  */
-import { loadConfig } from '../../src/config';
-import { openDatabase } from '../../src/db/client';
-import { startRetrain, type RetrainDeps } from '../../src/jobs/retrain';
-import { createLogger } from '../../src/logger';
-import { startSqlCounter, type SqlCounter } from '../../src/bench/sql-counter';
-import { MAX_CACHED_LISTS } from '../../src/recommender/service';
-import { ActiveModels } from '../../src/recommender/serving/active-models';
-import { MAX_USERS } from '../../src/recommender/serving/user-states';
-import { createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/db';
-import { plantCommunities, type Planted } from '../helpers/planted';
-import { iid, startTestServer, uid, type TestServer } from '../helpers/server';
+import { loadConfig } from '../../../src/config';
+import { openDatabase } from '../../../src/db/client';
+import { startRetrain, type RetrainDeps } from '../../../src/jobs/retrain';
+import { createLogger } from '../../../src/logger';
+import { startSqlCounter, type SqlCounter } from '../../../src/bench/sql-counter';
+import { MAX_CACHED_LISTS } from '../../../src/recommender/serve/service';
+import { ActiveModels } from '../../../src/recommender/serve/active-models';
+import { MAX_USERS } from '../../../src/recommender/serve/user-states';
+import { createTestDatabase, usingPostgres, type TestDatabase } from '../../helpers/db';
+import { plantCommunities, type Planted } from '../../helpers/planted';
+import { iid, startTestServer, uid, type TestServer } from '../../helpers/server';
 
 const describePostgres = usingPostgres() ? describe : describe.skip;
 
@@ -43,7 +43,15 @@ describePostgres('serving from memory', () => {
   let a: TestServer;
   let b: TestServer;
   let planted: Planted;
-  const env = { MODEL_POLL_MS: '600000', RECOMMENDATION_CACHE_MS: '600000', TRENDING_CACHE_MS: '600000', RATE_LIMIT_PER_MINUTE: '0' };
+  // Impressions are written in timed batches off the request path; a long interval keeps the
+  // cold request's batch from landing inside the warm request's counted window on a slow machine.
+  const env = {
+    MODEL_POLL_MS: '600000',
+    RECOMMENDATION_CACHE_MS: '600000',
+    TRENDING_CACHE_MS: '600000',
+    RATE_LIMIT_PER_MINUTE: '0',
+    IMPRESSION_FLUSH_MS: '600000',
+  };
 
   beforeAll(async () => {
     database = await createTestDatabase();

@@ -2,8 +2,8 @@
  * Reference rankers of the friends protocol: each fills a dense score per user for one
  * source user; the evaluation ranks them all (ties by lower index) minus existing friends.
  */
-import { SocialGraph } from './graph';
-import { PprWorkspace } from './ppr';
+import { SocialGraph } from '../../friends/graph';
+import { PprWorkspace } from '../../friends/ppr';
 
 export interface BaselineScorer {
   name: string;
@@ -27,10 +27,10 @@ export function neighbourhoodOverlap(graph: SocialGraph, weighted: boolean): Bas
     name: weighted ? 'Adamic-Adar' : 'Common neighbours',
     score: (user, scores) => {
       scores.fill(0);
-      for (let i = nb.offsets[user]; i < nb.offsets[user + 1]; i++) {
-        const w = nb.targets[i];
+      for (let i = nb.indptr[user]; i < nb.indptr[user + 1]; i++) {
+        const w = nb.indices[i];
         const add = weighted ? graph.aaWeight[w] : 1;
-        for (let j = nb.offsets[w]; j < nb.offsets[w + 1]; j++) scores[nb.targets[j]] += add;
+        for (let j = nb.indptr[w]; j < nb.indptr[w + 1]; j++) scores[nb.indices[j]] += add;
       }
     },
   };

@@ -3,9 +3,10 @@
  * deduplicated positive pairs, the follow graph and item features. Used by the offline
  * evaluation; production builds ItemTrainingData from Postgres instead.
  */
-import type { DatasetReader } from '../../datasets/types';
-import type { PositivePairs } from '../eval/split';
-import { cooToCsr, type Csr, type ItemFeatures } from './data';
+import type { DatasetReader } from '../../../datasets/types';
+import type { PositivePairs } from '../split';
+import { cooToCsr, type Csr } from '../../sparse';
+import { type ItemFeatures } from '../../items/data';
 
 export interface IndexedDataset {
   pairs: PositivePairs;

@@ -3,8 +3,8 @@
  * cosine ItemKNN and RP3beta (Paudel et al. 2017, alpha = 1). Work is sum over users of
  * (their item count)^2; memory is one dense accumulator over items plus the kept lists.
  */
-import type { Interactions } from './data';
-import { NeighbourListBuilder, TopKSelector, type NeighbourLists } from './neighbours';
+import type { Interactions } from '../../items/data';
+import { NeighbourListBuilder, TopKSelector, type NeighbourLists } from '../../items/neighbours';
 
 export interface ItemKnnConfig {
   similarity: 'cosine' | 'rp3beta';

@@ -1,10 +1,11 @@
-import { MetricsAccumulator } from '../../../src/recommender/eval/metrics';
-import { heldOutByUser, holdOut } from '../../../src/recommender/eval/split';
-import { buildInteractions } from '../../../src/recommender/items/data';
-import { trainItemModel, type ItemModel } from '../../../src/recommender/items/model';
-import { explainItems, recommendItems } from '../../../src/recommender/items/scoring';
-import { socialCircle } from '../../../src/recommender/items/social';
-import { plantedCommunities, trainingData } from './synthetic';
+import { MetricsAccumulator } from '../../../../src/recommender/eval/metrics';
+import { heldOutByUser, holdOut } from '../../../../src/recommender/eval/split';
+import { buildInteractions } from '../../../../src/recommender/items/data';
+import type { ItemModel } from '../../../../src/recommender/items/model';
+import { trainItemModel } from '../../../../src/recommender/train/items/trainer';
+import { explainItems, recommendItems } from '../../../../src/recommender/items/scoring';
+import { socialCircle } from '../../../../src/recommender/items/social';
+import { plantedCommunities, trainingData } from '../../items/synthetic';
 
 const planted = plantedCommunities();
 const split = holdOut(planted.pairs, { mode: 'random', seed: 11 });

@@ -11,9 +11,9 @@
  *   B_ij = c_ij lambda_j / (lambda_i (lambda_j - c_jj)) for i != j. Row i needs
  *   y = K^-1 x_i (nnz_i rows of K^-1) and c_i = X^T y (one pass over X): O(nnz(X)) per item.
  */
-import type { Interactions } from './data';
+import type { Interactions } from '../../items/data';
 import { invertSpdInPlace } from './dense';
-import { NeighbourListBuilder, TopKSelector, type NeighbourLists } from './neighbours';
+import { NeighbourListBuilder, TopKSelector, type NeighbourLists } from '../../items/neighbours';
 
 export interface EaseConfig {
   lambda: number;

@@ -1,5 +1,5 @@
-import { evaluateFriendGraph, runFriendsEvaluation } from '../../../src/recommender/friends/evaluate';
-import { FAST_TRAINING, plantedGraph } from './planted';
+import { evaluateFriendGraph, runFriendsEvaluation } from '../../../../src/recommender/eval/friends/evaluate';
+import { FAST_TRAINING, plantedGraph } from '../../friends/planted';
 
 describe('friend suggestion on planted ring communities', () => {
   it('beats degree popularity and common neighbours by a clear margin', async () => {

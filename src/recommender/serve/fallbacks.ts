@@ -3,8 +3,8 @@
  * plain SQL over recent behaviour. Scores are weighted interaction counts with exponential
  * time decay, so "trending" favours what is engaged with now.
  */
-import type { PrismaClient } from '../generated/prisma/client';
-import type { ScoredId } from './types';
+import type { PrismaClient } from '../../generated/prisma/client';
+import type { ScoredId } from '../types';
 
 export type TrendingWindow = 'DAY' | 'WEEK' | 'MONTH' | 'ALL';
 

@@ -8,10 +8,10 @@
  */
 import type * as Tf from '@tensorflow/tfjs';
 
-import { seededRng, shuffle, type Rng } from '../eval/rng';
-import { loadTf } from '../tf-backend';
-import { F } from './features';
-import { scoreCandidates, type RankerWeights } from './ranker';
+import { seededRng, shuffle, type Rng } from '../../eval/rng';
+import { loadTf } from '../../tf-backend';
+import { F } from '../../items/features';
+import { scoreCandidates, type RankerWeights } from '../../items/ranker';
 
 export interface RankerExample {
   /** count x numFeatures. */

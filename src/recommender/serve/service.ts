@@ -2,36 +2,36 @@
  * The recommender as the resolvers see it. Serves from the active trained versions when they
  * are loaded and from SQL fallbacks otherwise; a missing or broken model never fails a
  * request: it falls back and says so (`source`, and the log). A warm user's request is
- * answered from memory (serving/user-states.ts, serving/rows.ts, the lists cache here),
- * kept current by change notes (serving/change-feed.ts); model administration is
- * model-admin.ts.
+ * answered from memory (user-states.ts, rows.ts, the lists cache here),
+ * kept current by change notes (change-feed.ts); model administration is
+ * ../model-admin.ts.
  *
  * Every process polls for the ACTIVE version of each kind and swaps a newly promoted one in
  * whole: requests in flight keep the instance they started with, later ones get the new one.
  */
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { Config } from '../config';
-import type { Database } from '../db/client';
-import type { SharedRows } from '../db/loaders';
-import type { Item, User } from '../generated/prisma/client';
-import type { Logger } from '../logger';
-import type { ModelKind } from './artifact';
+import type { Config } from '../../config';
+import type { Database } from '../../db/client';
+import type { SharedRows } from '../../db/loaders';
+import type { Item, User } from '../../generated/prisma/client';
+import type { Logger } from '../../logger';
+import type { ModelKind } from '../artifact';
 import { coEngagedItems, friendsOfFriends, newestItems, trendingItems, type TrendingItem, type TrendingWindow } from './fallbacks';
 import { freshItems, weave } from './fresh';
-import type { SourceName } from './items/features';
-import { ModelAdmin, type RetrainHooks } from './model-admin';
-import { ActiveModels, type Serving } from './serving/active-models';
-import { ChangeFeed, type ChangeNote } from './serving/change-feed';
-import { LIST_PAGE, listDepth, type LoadedItemModel } from './serving/items';
-import { RowCache } from './serving/rows';
-import { UserStates } from './serving/user-states';
-import type { FriendSuggestion, ItemReason, ItemRequest, ReasonKind, ScoredId, Source } from './types';
+import type { SourceName } from '../items/features';
+import { ModelAdmin, type RetrainHooks } from '../model-admin';
+import { ActiveModels, type Serving } from './active-models';
+import { ChangeFeed, type ChangeNote } from './change-feed';
+import { LIST_PAGE, listDepth, type LoadedItemModel } from './items';
+import { RowCache } from './rows';
+import { UserStates } from './user-states';
+import type { FriendSuggestion, ItemReason, ItemRequest, ReasonKind, ScoredId, Source } from '../types';
 import type { UserState } from './user-state';
-import { recordCacheLookup } from '../metrics/registry';
-import { servingFor } from '../online/online';
+import { recordCacheLookup } from '../../metrics/registry';
+import { servingFor } from '../../online/online';
 
-export type { ItemReason } from './types';
+export type { ItemReason } from '../types';
 
 /** A list entry: model entries keep what explaining them later needs; others carry their reasons. */
 export interface ServedItem {
@@ -68,7 +68,7 @@ export interface RecommenderDeps {
   logger: Logger;
 }
 
-export type { RetrainHooks } from './model-admin';
+export type { RetrainHooks } from '../model-admin';
 
 /** Bounds of the in-memory serving caches (see docs/decisions/005-serving-from-memory.md). */
 export const MAX_CACHED_LISTS = 10_000;

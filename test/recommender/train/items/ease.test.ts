@@ -1,7 +1,7 @@
-import { buildInteractions, type ItemTrainingData } from '../../../src/recommender/items/data';
-import { invertSpdInPlace } from '../../../src/recommender/items/dense';
-import { fitEase } from '../../../src/recommender/items/ease';
-import { seededRng } from '../../../src/recommender/eval/rng';
+import { buildInteractions, type ItemTrainingData } from '../../../../src/recommender/items/data';
+import { invertSpdInPlace } from '../../../../src/recommender/train/items/dense';
+import { fitEase } from '../../../../src/recommender/train/items/ease';
+import { seededRng } from '../../../../src/recommender/eval/rng';
 
 function randomData(numUsers: number, numItems: number, density: number, seed: number): ItemTrainingData {
   const rng = seededRng(seed);

@@ -1,12 +1,12 @@
 /**
  * What the recommender needs to know about one user, read from the database when serving's
- * cache does not hold it (serving/user-states.ts keeps it current from change notes after
+ * cache does not hold it (user-states.ts keeps it current from change notes after
  * that). Raw SQL through the driver: Prisma's per-query overhead is several times these
  * queries' own cost.
  */
-import type { SqlSession } from '../db/client';
+import type { SqlSession } from '../../db/client';
 import { DEFAULT_TYPE_WEIGHTS } from './fallbacks';
-import type { ItemRequestState } from './types';
+import type { ItemRequestState } from '../types';
 
 export interface UserState extends ItemRequestState {
   /** Users in a block relation with this one, either direction. */
