@@ -40,10 +40,25 @@ export async function runInWorker(job: TrainJob, progress: Progress): Promise<Tr
   return { ...result, stageMs: { snapshot: snapshotMs, ...result.stageMs } };
 }
 
+type Reply = { progress: string } | { result: TrainResult | SkippedRun } | { error: string };
+
+const failure = (error: unknown): Reply => ({ error: error instanceof Error ? `${error.message}\n${error.stack}` : String(error) });
+
 if (parentPort) {
   const port = parentPort;
   runInWorker(workerData as TrainJob, (stage) => port.postMessage({ progress: stage })).then(
     (result) => port.postMessage({ result }, 'artifact' in result ? [result.artifact.buffer as ArrayBuffer] : []),
-    (error: unknown) => port.postMessage({ error: error instanceof Error ? `${error.message}\n${error.stack}` : String(error) }),
+    (error: unknown) => port.postMessage(failure(error)),
   );
+} else if (require.main === module && process.send) {
+  // A training process (spawn.ts): one job, then exit. The channel closing means the server
+  // died or gave the run up, so nothing would receive the result: stop at once.
+  const send = (reply: Reply) => new Promise<void>((resolve) => process.send!(reply, () => resolve()));
+  process.on('disconnect', () => process.exit(1));
+  process.once('message', (job: TrainJob) => {
+    runInWorker(job, (stage) => void send({ progress: stage })).then(
+      (result) => send({ result }).then(() => process.exit(0)),
+      (error: unknown) => send(failure(error)).then(() => process.exit(1)),
+    );
+  });
 }
