@@ -37,7 +37,7 @@ export interface Session extends SqlSession {
 
 export interface Database extends SqlSession {
   kind: DatabaseKind;
-  /** The Postgres URL (null on PGlite): lets a worker thread open its own connection. */
+  /** The Postgres URL (null on PGlite): lets the training process open its own connection. */
   url: string | null;
   prisma: PrismaClient;
   /** Runs `fn` on a single connection (for transactions and session state). */

@@ -1,6 +1,6 @@
 /**
  * The retrain job: the only bridge between training and serving. It snapshots the database,
- * trains in a worker thread, stores the version, promotes it when it is not worse than the
+ * trains in a child process, stores the version, promotes it when it is not worse than the
  * active one on the same validation data, and records the run. A failure is recorded and
  * leaves the active version serving. With several processes on one Postgres database, an
  * advisory lock lets exactly one of them train a kind at a time; if the connection holding it
@@ -27,7 +27,7 @@ export interface RetrainDeps {
   logger: Logger;
   /** Called after a promotion so this process serves the new version at once. */
   onPromoted?: (kind: ModelKind) => Promise<void>;
-  /** Where training runs; a worker thread unless a test substitutes a failing one. Stops when `signal` aborts. */
+  /** Where training runs; a child process (train/spawn.ts) unless a test substitutes a failing one. Stops when `signal` aborts. */
   train?: (job: TrainJob, progress: Progress, signal: AbortSignal) => Promise<TrainResult | SkippedRun>;
   progress?: Progress;
   /** Model parameters for this run (defaults: each model's own). */
@@ -230,7 +230,7 @@ async function execute(deps: RetrainDeps, run: TrainingRun, lock: TrainingLock):
     }
     const started = Date.now();
     // On Postgres the worker reads the snapshot and the active artifact itself: the server's
-    // event loop only hands over the job. PGlite cannot be shared with a worker thread.
+    // event loop only hands over the job. PGlite cannot be shared with another process.
     // ITEMS compares against the active version's stored metrics, so never reads its artifact.
     const compared = kind === 'FRIENDS' && active ? active : null;
     const source: TrainJob['source'] = db.url

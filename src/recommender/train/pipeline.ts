@@ -1,7 +1,7 @@
 /**
  * One training run from a snapshot to a finished, evaluated artifact: fixed split -> train on
  * the training part -> evaluate the candidate and the active version on the same validation
- * part. Pure computation (no database), so it runs in a worker thread; worker.ts reads the
+ * part. Pure computation (no database), so it runs in the training process; worker.ts reads the
  * snapshot it starts from.
  */
 import { packArtifact, checksumOf, unpackArtifact, type ModelKind } from '../artifact';

@@ -1,16 +1,16 @@
 /**
- * Worker-thread entry: trains off the server's event loop. Receives a TrainJob, reads its
- * data when the job names a database, posts progress lines and then { result } or { error }.
+ * The training process's entry (started by spawn.ts): trains off the server's event loop.
+ * Receives a TrainJob, reads its data when the job names a database, sends progress lines
+ * and then { result } or { error }.
  */
 import pg from 'pg';
-import { parentPort, workerData } from 'node:worker_threads';
 import type { SqlSession } from '../../db/client';
 import { readArtifact } from '../registry';
 import { takeSnapshot } from '../snapshot';
 import { untrainable } from './data';
 import { runTrainJob, type PreparedJob, type Progress, type SkippedRun, type TrainJob, type TrainResult } from './pipeline';
 
-/** The snapshot and the active artifact, read on this thread's own connection. */
+/** The snapshot and the active artifact, read on this process's own connection. */
 async function prepare(job: TrainJob): Promise<PreparedJob> {
   const { source, ...rest } = job;
   if ('snapshot' in source) return { ...rest, snapshot: source.snapshot, active: source.active };
@@ -44,13 +44,7 @@ type Reply = { progress: string } | { result: TrainResult | SkippedRun } | { err
 
 const failure = (error: unknown): Reply => ({ error: error instanceof Error ? `${error.message}\n${error.stack}` : String(error) });
 
-if (parentPort) {
-  const port = parentPort;
-  runInWorker(workerData as TrainJob, (stage) => port.postMessage({ progress: stage })).then(
-    (result) => port.postMessage({ result }, 'artifact' in result ? [result.artifact.buffer as ArrayBuffer] : []),
-    (error: unknown) => port.postMessage(failure(error)),
-  );
-} else if (require.main === module && process.send) {
+if (require.main === module && process.send) {
   // A training process (spawn.ts): one job, then exit. The channel closing means the server
   // died or gave the run up, so nothing would receive the result: stop at once.
   const send = (reply: Reply) => new Promise<void>((resolve) => process.send!(reply, () => resolve()));
