@@ -12,7 +12,7 @@ import type { Database } from '../db/client';
 import type { TrainingRun } from '../generated/prisma/client';
 import type { Logger } from '../logger';
 import type { ModelKind } from '../recommender/artifact';
-import { activateVersion, activeVersionSummary, pruneVersions, readArtifact, writeArtifact } from '../recommender/registry';
+import { activateVersion, activeVersionSummary, pruneVersions, writeArtifact } from '../recommender/registry';
 import { currentWatermark, sameWatermark, takeSnapshot, type Watermark } from '../recommender/snapshot';
 import { isNotWorse, type ValidationMetrics } from '../recommender/train/evaluate';
 import type { Progress, SkippedRun, TrainJob, TrainResult } from '../recommender/train/pipeline';
@@ -229,13 +229,9 @@ async function execute(deps: RetrainDeps, run: TrainingRun, lock: TrainingLock):
       return await finish({ state: 'SUCCEEDED', outcome: 'SKIPPED' });
     }
     const started = Date.now();
-    // On Postgres the worker reads the snapshot and the active artifact itself: the server's
-    // event loop only hands over the job. PGlite cannot be shared with another process.
-    // ITEMS compares against the active version's stored metrics, so never reads its artifact.
-    const compared = kind === 'FRIENDS' && active ? active : null;
-    const source: TrainJob['source'] = db.url
-      ? { databaseUrl: db.url, activeVersionId: compared?.id ?? null }
-      : { snapshot: await guarded(takeSnapshot(db)), active: compared ? await guarded(readArtifact(db, compared.id)) : null };
+    // On Postgres the training process reads the snapshot itself: the server's event loop only
+    // hands over the job. PGlite cannot be shared with another process.
+    const source: TrainJob['source'] = db.url ? { databaseUrl: db.url } : { snapshot: await guarded(takeSnapshot(db)) };
     const params = deps.params ?? {};
     const train = deps.train ?? trainInWorker;
     const result = await guarded(

@@ -31,8 +31,11 @@ export function itemTrainingData(s: Snapshot, drop?: Uint8Array): ItemTrainingDa
   };
 }
 
+/** What the friend graph is built from: a snapshot's users, follows and positive pairs. */
+export type FriendGraphInput = Pick<Snapshot, 'userIds' | 'itemIds' | 'followFrom' | 'followTo' | 'pairUsers' | 'pairItems' | 'pairWeights'>;
+
 /** `drop[e] = 1` leaves follow edge e out. */
-export function friendTrainingData(s: Snapshot, drop?: Uint8Array): FriendTrainingData {
+export function friendTrainingData(s: FriendGraphInput, drop?: Uint8Array): FriendTrainingData {
   const from: number[] = [];
   const to: number[] = [];
   for (let e = 0; e < s.followFrom.length; e++) {

@@ -4,7 +4,7 @@
  * graph changes (prepareGraph is O(edges)). suggest() is synchronous and not re-entrant
  * per suggester, which is safe on one JS thread.
  */
-import type { Csr } from '../sparse';
+import { rowHas, type Csr } from '../sparse';
 import { FriendTrainingData } from './data';
 import { CandidateFinder, CandidateSet, FEATURE_NAMES, NUM_FEATURES } from './candidates';
 import { SocialGraph, prepareGraph } from './graph';
@@ -39,8 +39,8 @@ export interface FriendSuggester {
 /** Users never to suggest in this call, on top of self, followed users and data.excluded. */
 export type SuggestExclusion = ReadonlySet<number> | ((user: number) => boolean);
 
-export function createFriendSuggester(model: FriendModel, data: FriendTrainingData): FriendSuggester {
-  const graph = prepareGraph(data);
+export function createFriendSuggester(model: FriendModel, data: FriendTrainingData | SocialGraph): FriendSuggester {
+  const graph = 'neighbours' in data ? data : prepareGraph(data);
   return { model, graph, finder: new CandidateFinder(graph, model.candidates) };
 }
 
@@ -55,10 +55,11 @@ export function suggest(suggester: FriendSuggester, user: number, k: number, exc
   const order = Array.from({ length: count }, (_, c) => c)
     .sort((a, b) => scores[b] - scores[a] || set.candidates[a] - set.candidates[b])
     .slice(0, Math.max(0, k));
+  const friends = friendsOf(graph, user);
   return order.map((c) => ({
     user: set.candidates[c],
     score: scores[c],
-    mutualFriends: intersectFriends(graph, user, set.candidates[c]),
+    mutualFriends: intersectFriends(graph, friends, set.candidates[c]),
     followedByFriends: set.followedByFriends[c],
     interestSimilarity: set.interest[c],
     reasons: explain(suggester, set, c, scores[c]),
@@ -100,51 +101,56 @@ const REASON_FEATURES: Record<Exclude<FriendReasonKind, 'POPULAR'>, readonly (ty
   FOLLOWS_YOU: ['candidateFollowsUser'],
 };
 
+type ReasonGroup = keyof typeof REASON_FEATURES;
+const REASON_GROUPS = Object.keys(REASON_FEATURES) as ReasonGroup[];
+/** Each group's feature columns, resolved once rather than per explained candidate. */
+const REASON_COLUMNS = REASON_GROUPS.map((kind) => REASON_FEATURES[kind].map((name) => FEATURE_NAMES.indexOf(name)));
+const FOLLOWS_YOU_COLUMN = FEATURE_NAMES.indexOf('candidateFollowsUser');
+
 function explain(suggester: FriendSuggester, set: CandidateSet, c: number, score: number): FriendReason[] {
   const { ranker } = suggester.model;
-  const row = set.features.slice(c * NUM_FEATURES, (c + 1) * NUM_FEATURES);
-  const present: Record<keyof typeof REASON_FEATURES, boolean> = {
+  const row = set.features.subarray(c * NUM_FEATURES, (c + 1) * NUM_FEATURES);
+  const present: Record<ReasonGroup, boolean> = {
     MUTUAL_FRIENDS: set.common[c] > 0,
     SHARED_INTERESTS: set.interest[c] > 0,
     // In an all-mutual graph this equals the mutual friends; it is a reason only beyond them.
     FOLLOWED_BY_YOUR_FRIENDS: set.followedByFriends[c] > set.common[c],
-    FOLLOWS_YOU: row[FEATURE_NAMES.indexOf('candidateFollowsUser')] === 1,
+    FOLLOWS_YOU: row[FOLLOWS_YOU_COLUMN] === 1,
   };
+  // One occluded copy of the row per present group, scored in one call.
+  const groups = REASON_GROUPS.flatMap((kind, g) => (present[kind] ? [g] : []));
+  const occluded = new Float32Array(groups.length * NUM_FEATURES);
+  groups.forEach((g, i) => {
+    occluded.set(row, i * NUM_FEATURES);
+    for (const j of REASON_COLUMNS[g]) occluded[i * NUM_FEATURES + j] = ranker.mean[j];
+  });
+  const occludedScores = scoreRows(ranker, occluded, groups.length);
   const reasons: FriendReason[] = [];
-  for (const kind of Object.keys(REASON_FEATURES) as (keyof typeof REASON_FEATURES)[]) {
-    if (!present[kind]) continue;
-    const occluded = row.slice();
-    for (const name of REASON_FEATURES[kind]) {
-      const j = FEATURE_NAMES.indexOf(name);
-      occluded[j] = ranker.mean[j];
-    }
-    const drop = score - scoreRows(ranker, occluded, 1)[0];
-    if (drop > 0) reasons.push({ kind, weight: drop });
-  }
+  groups.forEach((g, i) => {
+    const drop = score - occludedScores[i];
+    if (drop > 0) reasons.push({ kind: REASON_GROUPS[g], weight: drop });
+  });
   const total = reasons.reduce((sum, r) => sum + r.weight, 0);
   if (total <= 0) return [{ kind: 'POPULAR', weight: 1 }];
   return reasons.map((r) => ({ kind: r.kind, weight: r.weight / total })).sort((a, b) => b.weight - a.weight);
 }
 
-/** Friends of both (mutual follows on each side), by merging sorted rows. */
-function intersectFriends(graph: SocialGraph, user: number, other: number): number[] {
+/**
+ * Friends of both (mutual follows on each side): those of `friends` (the user's, from
+ * friendsOf) who are friends of `other` too, ascending. Binary searches in `other`'s rows,
+ * so a candidate with many followers costs no set of them.
+ */
+export function intersectFriends(graph: SocialGraph, friends: Int32Array, other: number): number[] {
+  const mutualGraph = graph.follows === graph.neighbours;
   const out: number[] = [];
-  const a = friendsOf(graph, user);
-  const b = friendsOf(graph, other);
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    if (a[i] === b[j]) {
-      out.push(a[i]);
-      i++;
-      j++;
-    } else if (a[i] < b[j]) i++;
-    else j++;
+  for (const w of friends) {
+    if (rowHas(graph.follows, other, w) && (mutualGraph || rowHas(graph.follows, w, other))) out.push(w);
   }
   return out;
 }
 
-function friendsOf(graph: SocialGraph, user: number): Int32Array {
+/** The user's friends (followed and following back), ascending. */
+export function friendsOf(graph: SocialGraph, user: number): Int32Array {
   const row = (csr: Csr) => csr.indices.subarray(csr.indptr[user], csr.indptr[user + 1]);
   const out = row(graph.follows);
   if (graph.follows === graph.neighbours) return out;

@@ -8,13 +8,12 @@
 import type { Database } from '../../db/client';
 import type { Logger } from '../../logger';
 import { unpackArtifact, type Artifact, type ModelKind } from '../artifact';
-import { deserializeFriendModel } from '../friends/artifact';
-import type { FriendModel } from '../friends/model';
+import { deserializeFriendArtifact, type FriendArtifact } from '../friends/artifact';
 import { deserialize as deserializeItemModel, deserializeLists } from '../items/artifact';
 import { activeVersionSummary, readArtifact, type VersionSummary } from '../registry';
 import { takeSnapshot } from '../snapshot';
-import { friendTrainingData } from '../model-inputs';
-import { LoadedFriendModel } from './friends';
+import { prepareGraphInWorker } from './friend-graph';
+import { LoadedFriendModel, StoredSuggestions } from './friends';
 import { LoadedItemModel } from './items';
 
 export type Serving<T> =
@@ -129,11 +128,11 @@ export class ActiveModels {
       const row = await readArtifact(this.db, active.id);
       if (!row) return true;
       let itemModel: LoadedItemModel | null = null;
-      let friendModel: FriendModel | null = null;
+      let friendModel: (FriendArtifact & { userIds: Int32Array }) | null = null;
       try {
         const artifact = unpackArtifact(row.artifact, row.checksum);
         if (kind === 'ITEMS') itemModel = this.loadItems(artifact);
-        else friendModel = deserializeFriendModel(artifact.model);
+        else friendModel = { ...deserializeFriendArtifact(artifact.model), userIds: artifact.userIds };
       } catch (error) {
         this.fail(kind, active.id, error, true);
         return true;
@@ -176,7 +175,7 @@ export class ActiveModels {
     const mark = await this.followMark();
     if (mark === this.friendGraphMark) return;
     const snapshot = await takeSnapshot(this.db);
-    const model = new LoadedFriendModel(serving.model.model, friendTrainingData(snapshot), snapshot.userIds);
+    const model = new LoadedFriendModel(serving.model.model, await prepareGraphInWorker(snapshot), snapshot.userIds, serving.model.stored);
     if (this.friends === serving) this.friends = { ...serving, model };
     this.friendGraphMark = mark;
     this.friendGraphBoundAt = Date.now();
@@ -189,12 +188,17 @@ export class ActiveModels {
     return `${row.n}:${row.latest ? new Date(row.latest).toISOString() : ''}`;
   }
 
-  /** Friend features come from the graph, so the ranker is bound to the current graph, not the trained one. */
-  private async bindFriends(model: FriendModel): Promise<LoadedFriendModel> {
+  /**
+   * Friend features come from the graph, so the ranker is bound to the current graph, not the
+   * trained one; the stored lists (indexed like the artifact's users) serve users whose follows
+   * are unchanged since training.
+   */
+  private async bindFriends({ model, lists, userIds }: FriendArtifact & { userIds: Int32Array }): Promise<LoadedFriendModel> {
     this.friendGraphBoundAt = Date.now();
     this.friendGraphMark = await this.followMark();
     const snapshot = await takeSnapshot(this.db);
-    return new LoadedFriendModel(model, friendTrainingData(snapshot), snapshot.userIds);
+    const stored = lists ? new StoredSuggestions(lists, userIds) : null;
+    return new LoadedFriendModel(model, await prepareGraphInWorker(snapshot), snapshot.userIds, stored);
   }
 
   /** Replaces what serves a kind; the old model is dropped whole (its arrays are garbage once unreferenced). */

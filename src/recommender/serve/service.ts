@@ -23,6 +23,7 @@ import type { SourceName } from '../items/features';
 import { ModelAdmin, type RetrainHooks } from '../model-admin';
 import { ActiveModels, type Serving } from './active-models';
 import { ChangeFeed, type ChangeNote } from './change-feed';
+import type { LoadedFriendModel } from './friends';
 import { LIST_PAGE, listDepth, type LoadedItemModel } from './items';
 import { RowCache } from './rows';
 import { UserStates } from './user-states';
@@ -62,6 +63,12 @@ interface CachedList {
   state: UserState;
 }
 
+interface CachedFriends {
+  model: LoadedFriendModel;
+  limit: number;
+  suggestions: FriendSuggestion[];
+}
+
 export interface RecommenderDeps {
   config: Config;
   db: Database;
@@ -85,6 +92,8 @@ export class RecommenderService {
   private readonly coEngaged: LRUCache<string, Promise<ScoredId[]>> | null;
   /** Keyed by user, state generation, model version, newest item and filter: any change makes a new key. */
   readonly lists: LRUCache<string, CachedList>;
+  /** Friend suggestions ranked live, keyed by user, state generation and version; the graph they came from is checked on use. */
+  private readonly friendLists: LRUCache<string, CachedFriends>;
   private itemsEpoch = 0;
   readonly admin: ModelAdmin;
 
@@ -103,13 +112,17 @@ export class RecommenderService {
         this.itemsEpoch++;
         if (note.ids !== 'all') this.models.latestItemId = Math.max(this.models.latestItemId, ...note.ids);
       },
-      liveChanged: () => this.lists.clear(),
+      liveChanged: () => {
+        this.lists.clear();
+        this.friendLists.clear();
+      },
     });
     const ttl = config.trendingCacheMs;
     this.trendingCache = ttl > 0 ? new LRUCache({ max: 200, ttl }) : null;
     this.coEngaged = ttl > 0 ? new LRUCache({ max: MAX_CACHED_LISTS, ttl }) : null;
     // The TTL only bounds how long a list can miss an input no note covers (a trending shift).
     this.lists = new LRUCache({ max: MAX_CACHED_LISTS, ttl: Math.max(1, config.recommendationCacheMs) });
+    this.friendLists = new LRUCache({ max: MAX_CACHED_LISTS, ttl: Math.max(1, config.recommendationCacheMs) });
   }
 
   /** Loads the active versions and keeps following promotions made by any process. */
@@ -226,14 +239,30 @@ export class RecommenderService {
   }
 
   async suggestFriends(userId: number, limit: number): Promise<{ source: Source; versionId: number | null; suggestions: FriendSuggestion[] }> {
-    const state = await this.states.get(userId).state;
+    const entry = this.states.get(userId);
+    const state = await entry.state;
     const exclude = new Set([...state.blocked, ...state.following]);
     const serving = this.models.friends;
     let source: Source = 'FALLBACK';
     let suggestions: FriendSuggestion[] = [];
     if (serving.phase === 'ready' && serving.model.knowsUser(userId)) {
       try {
-        suggestions = serving.model.suggest(userId, limit + 20, exclude);
+        // The version's stored list while the user's follows are as trained; else ranked live
+        // from the bound graph, reused for this state generation and graph.
+        const model = serving.model;
+        const want = limit + 20;
+        const stored = model.suggestStored(userId, want, exclude, state.following);
+        if (stored) suggestions = stored;
+        else {
+          const key = `${userId}|${entry.generation}|${serving.version.id}`;
+          const cached = this.friendLists.get(key);
+          if (cached && cached.model === model && cached.limit >= want) suggestions = cached.suggestions;
+          else {
+            suggestions = model.suggest(userId, want, exclude);
+            // Without change notes a generation is never reused: caching would only churn.
+            if (this.feed.live) this.friendLists.set(key, { model, limit: want, suggestions });
+          }
+        }
         source = 'MODEL';
       } catch (error) {
         this.deps.logger.error({ err: error, userId }, 'friend model failed; serving fallback');

@@ -5,15 +5,14 @@
  */
 import pg from 'pg';
 import type { SqlSession } from '../../db/client';
-import { readArtifact } from '../registry';
 import { takeSnapshot } from '../snapshot';
 import { untrainable } from './data';
 import { runTrainJob, type PreparedJob, type Progress, type SkippedRun, type TrainJob, type TrainResult } from './pipeline';
 
-/** The snapshot and the active artifact, read on this process's own connection. */
+/** The snapshot, read on this process's own connection. */
 async function prepare(job: TrainJob): Promise<PreparedJob> {
   const { source, ...rest } = job;
-  if ('snapshot' in source) return { ...rest, snapshot: source.snapshot, active: source.active };
+  if ('snapshot' in source) return { ...rest, snapshot: source.snapshot };
   const client = new pg.Client({ connectionString: source.databaseUrl });
   await client.connect();
   try {
@@ -21,9 +20,7 @@ async function prepare(job: TrainJob): Promise<PreparedJob> {
       exec: async (sql) => void (await client.query(sql)),
       query: async (sql, params = []) => (await client.query(sql, params)).rows,
     };
-    const snapshot = await takeSnapshot(session);
-    const active = source.activeVersionId === null ? null : await readArtifact(session, source.activeVersionId);
-    return { ...rest, snapshot, active };
+    return { ...rest, snapshot: await takeSnapshot(session) };
   } finally {
     await client.end();
   }
