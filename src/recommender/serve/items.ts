@@ -150,22 +150,39 @@ export class LoadedItemModel {
    * same entry point, so a stored list is exactly what live ranking gives that state).
    */
   static precompute(model: ItemModel, histories: Iterable<CanonicalHistory>, depth = STORED_DEPTH): StoredLists {
-    const indptr = new Int32Array(model.numUsers + 1);
+    // Appended to growing typed arrays, then packed in user order: no per-entry objects kept.
+    let appendedItems = new Int32Array(1024);
+    let appendedScores = new Float64Array(1024);
+    let size = 0;
+    const start = new Int32Array(model.numUsers);
+    const lengths = new Int32Array(model.numUsers);
     const keys = new Int32Array(2 * model.numUsers);
-    const perUser = new Map<number, { item: number; score: number }[]>();
     for (const history of histories) {
       const u = history.user!;
-      perUser.set(u, recommendItems(model, history, { count: depth, sourcesFor: 0 }));
+      const list = recommendItems(model, history, { count: depth, sourcesFor: 0 });
+      if (size + list.length > appendedItems.length) {
+        const grown = Math.max(2 * appendedItems.length, size + list.length);
+        const nextItems = new Int32Array(grown);
+        const nextScores = new Float64Array(grown);
+        nextItems.set(appendedItems.subarray(0, size));
+        nextScores.set(appendedScores.subarray(0, size));
+        [appendedItems, appendedScores] = [nextItems, nextScores];
+      }
+      start[u] = size;
+      lengths[u] = list.length;
+      for (const r of list) {
+        appendedItems[size] = r.item;
+        appendedScores[size++] = r.score;
+      }
       [keys[2 * u], keys[2 * u + 1]] = historyKey(history);
     }
-    for (let u = 0; u < model.numUsers; u++) indptr[u + 1] = indptr[u] + (perUser.get(u)?.length ?? 0);
+    const indptr = new Int32Array(model.numUsers + 1);
+    for (let u = 0; u < model.numUsers; u++) indptr[u + 1] = indptr[u] + lengths[u];
     const items = new Int32Array(indptr[model.numUsers]);
     const scores = new Float64Array(items.length);
-    for (const [u, list] of perUser) {
-      list.forEach((r, t) => {
-        items[indptr[u] + t] = r.item;
-        scores[indptr[u] + t] = r.score;
-      });
+    for (let u = 0; u < model.numUsers; u++) {
+      items.set(appendedItems.subarray(start[u], start[u] + lengths[u]), indptr[u]);
+      scores.set(appendedScores.subarray(start[u], start[u] + lengths[u]), indptr[u]);
     }
     return { depth, indptr, items, scores, keys };
   }
