@@ -61,3 +61,34 @@ export async function recommendationSources(baseUrl: string, token: string, user
   }
   return counts;
 }
+
+/** Creates and starts an ITEMS experiment: the active version against `treatmentVersionId`, half each. */
+export async function startItemsExperiment(baseUrl: string, token: string, treatmentVersionId: number): Promise<string> {
+  type Payload = { experiment: { id: string } | null; userErrors: Array<{ message: string }> };
+  const created = await graphql<{ createExperiment: Payload }>(
+    baseUrl,
+    token,
+    'mutation($v: ID!) { createExperiment(input: { name: "bench", kind: ITEMS, treatments: [{ versionId: $v }] }) { experiment { id } userErrors { message } } }',
+    { v: toGlobalId('ModelVersion', treatmentVersionId) },
+  );
+  const id = created.createExperiment.experiment?.id;
+  if (!id) throw new Error(`createExperiment refused: ${created.createExperiment.userErrors.map((e) => e.message).join('; ')}`);
+  const started = await graphql<{ startExperiment: Payload }>(baseUrl, token, 'mutation($id: ID!) { startExperiment(id: $id) { experiment { id } userErrors { message } } }', { id });
+  if (!started.startExperiment.experiment) throw new Error(`startExperiment refused: ${started.startExperiment.userErrors.map((e) => e.message).join('; ')}`);
+  return id;
+}
+
+export async function stopExperiment(baseUrl: string, token: string, id: string): Promise<void> {
+  await graphql(baseUrl, token, 'mutation($id: ID!) { stopExperiment(id: $id) { userErrors { message } } }', { id });
+}
+
+/** Impressions recorded per arm so far: proof that both arms served during the run. */
+export async function armImpressions(baseUrl: string, token: string, id: string): Promise<Record<string, number>> {
+  const data = await graphql<{ experiment: { results: { arms: Array<{ arm: { name: string }; metrics: { impressions: number } }> } } | null }>(
+    baseUrl,
+    token,
+    'query($id: ID!) { experiment(id: $id) { results { arms { arm { name } metrics { impressions } } } } }',
+    { id },
+  );
+  return Object.fromEntries((data.experiment?.results.arms ?? []).map((a) => [a.arm.name, a.metrics.impressions]));
+}

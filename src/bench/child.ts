@@ -18,8 +18,8 @@ export interface ChildResult {
   peakRssBytes: number | null;
 }
 
-export function spawnTsEntry(entry: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--require', 'tsx/cjs', entry, ...args], {
+export function spawnTsEntry(entry: string, args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, '--require', 'tsx/cjs', entry, ...args], {
     cwd: projectRoot(),
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -57,6 +57,12 @@ export interface LoadResult {
   drainSeconds: number;
   /** SQL statements Postgres received during the run (counted on the wire) per request; null when not counted. */
   sqlPerRequest: number | null;
+  /**
+   * CPU time the server process (all its threads) used during the run, per request, in ms;
+   * null when not measured. Other work on the machine slows throughput far more than it
+   * changes this, so small per-request costs show here first.
+   */
+  cpuMsPerRequest: number | null;
 }
 
 export async function runLoad(scenario: Scenario, options: LoadOptions): Promise<LoadResult> {
@@ -69,7 +75,11 @@ export async function runLoad(scenario: Scenario, options: LoadOptions): Promise
     path: '/graphql',
     headers,
     body: scenario.bodies[0],
-    setupRequest: (previous) => ({ ...previous, headers: { ...headers }, body: scenario.bodies[next++ % scenario.bodies.length] }),
+    setupRequest: (previous) => {
+      const i = next++ % scenario.bodies.length;
+      const authorization = scenario.tokens ? `Bearer ${scenario.tokens[i]}` : headers.authorization;
+      return { ...previous, headers: { ...headers, authorization }, body: scenario.bodies[i] };
+    },
     onResponse: (status, body) => {
       if (seen++ % SAMPLE_EVERY !== 0 || status !== 200) return;
       check.sampled++;
@@ -107,5 +117,6 @@ export async function runLoad(scenario: Scenario, options: LoadOptions): Promise
     ...check,
     drainSeconds: 0,
     sqlPerRequest: null,
+    cpuMsPerRequest: null,
   };
 }

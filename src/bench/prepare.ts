@@ -111,3 +111,25 @@ export async function sampleIds(url: string, dataset: DatasetName, count: number
     await client.end();
   }
 }
+
+/**
+ * Registers the active ITEMS version's artifact again as a new CANDIDATE version: a second
+ * trained version for the experiment row without a second training run. Its lists equal the
+ * control's, so the row measures what running an experiment costs, not a different model.
+ */
+export async function copyActiveItemsVersion(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `INSERT INTO "ModelVersion" (kind, status, params, "dataSizes", metrics, backend, "trainingMs", artifact, "artifactBytes", checksum, "dataWatermark")
+       SELECT kind, 'CANDIDATE', params, "dataSizes", metrics, backend, "trainingMs", artifact, "artifactBytes", checksum, "dataWatermark"
+       FROM "ModelVersion" WHERE kind = 'ITEMS' AND status = 'ACTIVE'
+       RETURNING id`,
+    );
+    if (!rows[0]) throw new Error('no ACTIVE ITEMS version to copy');
+    return Number(rows[0].id);
+  } finally {
+    await client.end();
+  }
+}

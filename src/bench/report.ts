@@ -40,6 +40,8 @@ export interface BenchResult {
   /** How many users and items the request bodies rotate over. */
   distinctIds: { users: number; items: number };
   load: LoadResult[];
+  /** Null with --skip-experiment or when recommendedItems is not measured. */
+  withExperiment: ExperimentRows | null;
   duringRetrain: {
     /** Per measured scenario: was the run still going when its measurement ended? */
     stillRunningAtEnd: Record<string, boolean>;
@@ -47,6 +49,25 @@ export interface BenchResult {
     load: LoadResult[];
   } | null;
   memory: { idle: ServerMemory; afterLoad: ServerMemory; afterRetrain: ServerMemory | null };
+}
+
+/** recommendedItems asked by each user, in rounds of a row without and a row with an ITEMS experiment. */
+export interface ExperimentRows {
+  treatmentVersionId: number;
+  /** Impressions the last round's experiment arms recorded (its results query). */
+  impressionsPerArm: Record<string, number>;
+  rounds: { without: LoadResult; with: LoadResult }[];
+}
+
+/** Median over the rounds of throughput with the experiment over throughput without it just before. */
+export function experimentRatio(rows: ExperimentRows): number {
+  const ratios = rows.rounds.map((r) => r.with.requestsPerSecond / r.without.requestsPerSecond).sort((a, b) => a - b);
+  const mid = Math.floor(ratios.length / 2);
+  return ratios.length % 2 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
+}
+
+export function experimentRows(rows: ExperimentRows): LoadResult[] {
+  return rows.rounds.flatMap((r) => [r.without, r.with]);
 }
 
 export interface Target {
@@ -103,6 +124,15 @@ export function judgeTargets(result: BenchResult): Target[] {
   if (rec?.sqlPerRequest != null) {
     targets.push({ name: '0 SQL statements per warm recommendedItems request', status: rec.sqlPerRequest < 0.01 ? 'met' : 'missed', detail: `${rec.sqlPerRequest.toFixed(3)} per request, counted on the wire` });
   }
+  if (result.withExperiment) {
+    const ratio = experimentRatio(result.withExperiment);
+    const pairs = result.withExperiment.rounds.map((r) => `${r.with.requestsPerSecond.toFixed(0)}/${r.without.requestsPerSecond.toFixed(0)}`);
+    targets.push({
+      name: 'recommendedItems with an experiment running >= 95% of without',
+      status: ratio >= 0.95 ? 'met' : 'missed',
+      detail: `median ${(ratio * 100).toFixed(0)}% (with/without req/s per round: ${pairs.join(', ')})`,
+    });
+  }
   const during = result.duringRetrain?.load.find((r) => r.scenario === 'recommendedItems');
   if (rec && during) {
     const ratio = during.requestsPerSecond / rec.requestsPerSecond;
@@ -142,11 +172,12 @@ function loadRows(results: LoadResult[], trivial: LoadResult | undefined): strin
     trivial ? `${((r.requestsPerSecond / trivial.requestsPerSecond) * 100).toFixed(0)}%` : '',
     trivial && trivial.p99Ms > 0 ? `${(r.p99Ms / trivial.p99Ms).toFixed(1)}x` : '',
     r.sqlPerRequest === null || r.sqlPerRequest === undefined ? 'n/a' : r.sqlPerRequest.toFixed(2),
+    r.cpuMsPerRequest === null || r.cpuMsPerRequest === undefined ? 'n/a' : r.cpuMsPerRequest.toFixed(2),
     r.drainSeconds.toFixed(1),
   ]);
 }
 
-const HEADER = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'GraphQL errors (sampled)', 'empty lists (sampled)', 'vs trivial', 'p99 vs trivial', 'SQL/req', 'drain s'];
+const HEADER = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'GraphQL errors (sampled)', 'empty lists (sampled)', 'vs trivial', 'p99 vs trivial', 'SQL/req', 'CPU ms/req', 'drain s'];
 
 function markdownTable(rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -190,6 +221,18 @@ export function markdownSection(result: BenchResult): string {
     markdownTable(loadRows(result.load, trivialOf(result.load))),
     '',
   ];
+  const experiment = result.withExperiment;
+  if (experiment) {
+    lines.push(
+      `recommendedItems asked by each user with their own token (impressions are recorded only then), alternately without and with an ITEMS experiment ` +
+        `(control = the active version, treatment = version ${experiment.treatmentVersionId}, a copy of it; half the users each; ` +
+        `impressions per arm in the last round: ${Object.entries(experiment.impressionsPerArm).map(([arm, n]) => `${arm} ${n}`).join(', ')}); ` +
+        `median over the rounds of with / without = ${(experimentRatio(experiment) * 100).toFixed(0)}%:`,
+      '',
+      markdownTable(loadRows(experimentRows(experiment), trivialOf(result.load))),
+      '',
+    );
+  }
   if (retrain) {
     const still = Object.entries(retrain.stillRunningAtEnd).map(([s, running]) => `${s}: ${running ? 'still running' : 'finished before the end'}`);
     lines.push(

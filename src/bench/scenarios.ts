@@ -5,17 +5,19 @@
  */
 import { toGlobalId } from '../graphql/ids';
 
-export type ScenarioName = 'trivial' | 'recommendedItems' | 'friendSuggestions' | 'similarItems' | 'trendingItems' | 'itemPage';
+export type ScenarioName = 'trivial' | 'recommendedItems' | 'recommendedItemsAsUser' | 'friendSuggestions' | 'similarItems' | 'trendingItems' | 'itemPage';
 
 export interface Scenario {
   name: ScenarioName;
   label: string;
   bodies: Buffer[];
+  /** Per body, the token to send it with; absent: every request carries the admin token. */
+  tokens?: string[];
   /** The list in a successful response's data, or null when the operation returns none. */
   edges(data: unknown): unknown[] | null;
 }
 
-const QUERIES: Record<Exclude<ScenarioName, 'trivial' | 'trendingItems'>, string> = {
+const QUERIES: Record<Exclude<ScenarioName, 'trivial' | 'trendingItems' | 'recommendedItemsAsUser'>, string> = {
   recommendedItems: 'query Rec($id: ID!) { user(id: $id) { recommendedItems(first: 20) { edges { node { id title } score } } } }',
   friendSuggestions: 'query Friends($id: ID!) { user(id: $id) { friendSuggestions(first: 10) { edges { node { id handle } score } } } }',
   similarItems: 'query Similar($id: ID!) { item(id: $id) { similarItems(first: 10) { edges { node { id title } score } } } }',
@@ -73,4 +75,18 @@ export function buildScenarios(ids: { users: number[]; items: number[] }): Scena
     },
   ];
   return scenarios.filter((scenario) => scenario.bodies.length > 0);
+}
+
+/**
+ * recommendedItems asked by each user with their own token: impressions are recorded only
+ * when the viewer is the list's user, so this is the scenario that pays for them.
+ */
+export function recommendedItemsAsUser(users: number[], tokens: string[]): Scenario {
+  return {
+    name: 'recommendedItemsAsUser',
+    label: 'user.recommendedItems(first: 20), asked by the user',
+    bodies: users.map((id) => body(QUERIES.recommendedItems, { id: toGlobalId('User', id) })),
+    tokens,
+    edges: (data) => list(path(data, 'user', 'recommendedItems', 'edges')),
+  };
 }

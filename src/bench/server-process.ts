@@ -14,6 +14,8 @@ export interface ServerUnderTest {
   pid: number;
   baseUrl: string;
   memory(): ServerMemory;
+  /** CPU seconds (user + system, every thread) the process has used so far. */
+  cpuSeconds(): number;
   /**
    * Seconds until /readyz (one database round trip) answers within a moment again: requests
    * a load run abandoned keep the server and its pool busy, and must not spill into the next run.
@@ -35,6 +37,14 @@ function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/** utime and stime are fields 14 and 15 of /proc/PID/stat, in clock ticks (100 per second on Linux). */
+function readCpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may contain spaces: count fields after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function readMemory(pid: number): ServerMemory {
@@ -69,7 +79,8 @@ async function drain(baseUrl: string): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-export async function startServerProcess(env: NodeJS.ProcessEnv): Promise<ServerUnderTest> {
+/** `nodeArgs` go to Node itself (e.g. --cpu-prof, which NODE_OPTIONS does not accept). */
+export async function startServerProcess(env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<ServerUnderTest> {
   const port = await freePort();
   const child = spawnTsEntry('src/server.ts', [], {
     ...env,
@@ -79,7 +90,7 @@ export async function startServerProcess(env: NodeJS.ProcessEnv): Promise<Server
     LOG_LEVEL: 'warn',
     // The load comes from one admin token: a per-client budget would measure the limiter.
     RATE_LIMIT_PER_MINUTE: '0',
-  });
+  }, nodeArgs);
   echoLines(child.stdout, '  server | ');
   echoLines(child.stderr, '  server | ', console.error);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -94,5 +105,6 @@ export async function startServerProcess(env: NodeJS.ProcessEnv): Promise<Server
     await stop();
     throw error;
   }
-  return { pid: child.pid as number, baseUrl, memory: () => readMemory(child.pid as number), drain: () => drain(baseUrl), stop };
+  const pid = child.pid as number;
+  return { pid, baseUrl, memory: () => readMemory(pid), cpuSeconds: () => readCpuSeconds(pid), drain: () => drain(baseUrl), stop };
 }

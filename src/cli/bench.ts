@@ -1,9 +1,10 @@
 /**
  * `npm run bench -- [--dataset lastfm] [--database NAME] [--connections 16] [--duration 10]
- * [--warmup 2] [--json FILE] [--doc FILE] [--skip-train] [--skip-retrain] [--only a,b]`: prepares a
- * Postgres database with the dataset and trained models, starts the server as a child
- * process, measures each scenario at fixed concurrency, again while an ITEMS retrain runs,
- * and writes docs/benchmarks.md.
+ * [--warmup 2] [--json FILE] [--doc FILE] [--skip-train] [--skip-retrain] [--skip-experiment] [--only a,b] [--cpu-prof DIR]`:
+ * prepares a Postgres database with the dataset and trained models, starts the server as a
+ * child process, measures each scenario at fixed concurrency, recommendedItems asked by each
+ * user without and with an ITEMS experiment running, again while an ITEMS retrain runs, and
+ * writes docs/benchmarks.md.
  * Exits 1 when any request failed or any sampled response carried GraphQL errors.
  */
 import { randomBytes } from 'node:crypto';
@@ -12,11 +13,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { mintToken } from '../auth';
 import { DATASET_NAMES, type DatasetName } from '../datasets/types';
-import { itemsStatus, recommendationSources, triggerItemsRetrain, type KindStatus } from '../bench/admin';
+import { armImpressions, itemsStatus, recommendationSources, startItemsExperiment, stopExperiment, triggerItemsRetrain, type KindStatus } from '../bench/admin';
 import { runLoad, type LoadOptions, type LoadResult } from '../bench/load';
-import { dataSizes, databaseUrl, ensureDatabase, importDatasetInto, sampleIds, trainAll } from '../bench/prepare';
-import { describeCommit, describeMachine, judgeTargets, textTable, trivialOf, updateBenchmarksDoc, type BenchResult } from '../bench/report';
-import { buildScenarios, type Scenario } from '../bench/scenarios';
+import { copyActiveItemsVersion, dataSizes, databaseUrl, ensureDatabase, importDatasetInto, sampleIds, trainAll } from '../bench/prepare';
+import { describeCommit, describeMachine, judgeTargets, textTable, trivialOf, updateBenchmarksDoc, type BenchResult, type ExperimentRows, experimentRatio, experimentRows } from '../bench/report';
+import { buildScenarios, recommendedItemsAsUser, type Scenario } from '../bench/scenarios';
 import { startSqlCounter, type SqlCounter } from '../bench/sql-counter';
 import { startServerProcess, type ServerUnderTest } from '../bench/server-process';
 import { projectRoot } from '../paths';
@@ -39,6 +40,8 @@ function parseArguments() {
       doc: { type: 'string', default: 'docs/benchmarks.md' },
       'skip-train': { type: 'boolean', default: false },
       'skip-retrain': { type: 'boolean', default: false },
+      'skip-experiment': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
       only: { type: 'string' },
     },
     strict: true,
@@ -61,6 +64,9 @@ function parseArguments() {
     doc: path.resolve(projectRoot(), values.doc),
     skipTrain: values['skip-train'],
     skipRetrain: values['skip-retrain'],
+    skipExperiment: values['skip-experiment'],
+    // A directory: the server child writes a V8 CPU profile there when it exits.
+    cpuProf: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : null,
     // The trivial scenario always runs: every ratio is taken against it in the same run.
     only: values.only ? new Set(['trivial', ...values.only.split(',').map((name) => name.trim())]) : null,
   };
@@ -75,12 +81,14 @@ async function measure(server: ServerUnderTest, scenario: Scenario, options: Loa
     await server.drain();
   }
   const before = counter.statements;
+  const cpuBefore = server.cpuSeconds();
   const result = await runLoad(scenario, options);
   result.sqlPerRequest = result.requests ? (counter.statements - before) / result.requests : null;
+  result.cpuMsPerRequest = result.requests ? ((server.cpuSeconds() - cpuBefore) * 1000) / result.requests : null;
   result.drainSeconds = await server.drain();
   console.log(
     `  ${scenario.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ` +
-      `${result.sqlPerRequest?.toFixed(2) ?? 'n/a'} SQL/req, ${result.errors} errors, drained in ${result.drainSeconds.toFixed(1)} s`,
+      `${result.sqlPerRequest?.toFixed(2) ?? 'n/a'} SQL/req, ${result.cpuMsPerRequest?.toFixed(2) ?? 'n/a'} CPU ms/req, ${result.errors} errors, drained in ${result.drainSeconds.toFixed(1)} s`,
   );
   return result;
 }
@@ -107,6 +115,43 @@ async function measureDuringRetrain(server: ServerUnderTest, scenarios: Scenario
   return { load, stillRunningAtEnd, run: status.lastRun };
 }
 
+/** Pairs of rows without and with an experiment: on a shared machine one pair is too noisy for a 5% question. */
+const EXPERIMENT_ROUNDS = 3;
+
+/**
+ * recommendedItems asked by each user (so impressions are recorded), alternately without an
+ * experiment and with one (control = the active ITEMS version, treatment = a copy of it, half
+ * the users each), EXPERIMENT_ROUNDS times; a new experiment per round, the same treatment.
+ */
+async function measureWithExperiment(
+  server: ServerUnderTest,
+  url: string,
+  scenario: Scenario,
+  options: LoadOptions,
+  warmupSeconds: number,
+  counter: SqlCounter,
+): Promise<ExperimentRows> {
+  console.log(`recommendedItems by each user, without / with an ITEMS experiment, ${EXPERIMENT_ROUNDS} rounds:`);
+  const treatmentVersionId = await copyActiveItemsVersion(url);
+  const rounds: ExperimentRows['rounds'] = [];
+  let impressionsPerArm: Record<string, number> = {};
+  for (let round = 1; round <= EXPERIMENT_ROUNDS; round++) {
+    const without = { ...(await measure(server, scenario, options, warmupSeconds, counter)), scenario: `recommendedItemsAsUser ${round}, no experiment` };
+    const id = await startItemsExperiment(server.baseUrl, options.token, treatmentVersionId);
+    try {
+      const withExperiment = { ...(await measure(server, scenario, options, warmupSeconds, counter)), scenario: `recommendedItemsAsUser ${round}, experiment` };
+      rounds.push({ without, with: withExperiment });
+      // The recorder writes at least once a second: wait for the last batch before counting.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      impressionsPerArm = await armImpressions(server.baseUrl, options.token, id);
+      console.log(`  impressions per arm: ${JSON.stringify(impressionsPerArm)}`);
+    } finally {
+      await stopExperiment(server.baseUrl, options.token, id);
+    }
+  }
+  return { treatmentVersionId, impressionsPerArm, rounds };
+}
+
 async function main(): Promise<void> {
   const args = parseArguments();
   const url = databaseUrl(args.postgres, args.database);
@@ -125,12 +170,17 @@ async function main(): Promise<void> {
   // Every statement the server sends passes through the counting proxy.
   const target = new URL(url);
   const counter = await startSqlCounter({ host: target.hostname, port: Number(target.port || 5432) });
-  const server = await startServerProcess({ ...process.env, DATABASE_URL: counter.urlFor(url), JWT_SECRET: secret, NODE_ENV: 'production' });
+  const server = await startServerProcess(
+    { ...process.env, DATABASE_URL: counter.urlFor(url), JWT_SECRET: secret, NODE_ENV: 'production' },
+    args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProf}`] : [],
+  );
   try {
     const idle = server.memory();
     const ids = await sampleIds(url, args.dataset, SAMPLED_IDS);
     const scenarios = buildScenarios(ids).filter((scenario) => !args.only || args.only.has(scenario.name));
     const token = await mintToken(secret, ids.users[0] ?? 1, { admin: true, expiresIn: '6h' });
+    const measureExperiment = !args.skipExperiment && scenarios.some((s) => s.name === 'recommendedItems');
+    const userTokens = measureExperiment ? await Promise.all(ids.users.map((id) => mintToken(secret, id, { expiresIn: '6h' }))) : [];
     const options: LoadOptions = { baseUrl: server.baseUrl, token, connections: args.connections, durationSeconds: args.duration };
     const sources = await recommendationSources(server.baseUrl, token, ids.users.slice(0, SOURCE_CHECK_USERS));
     console.log(`server pid ${server.pid} at ${server.baseUrl}; ${ids.users.length} users, ${ids.items.length} items sampled`);
@@ -138,6 +188,9 @@ async function main(): Promise<void> {
     const commit = describeCommit();
     const load: LoadResult[] = [];
     for (const scenario of scenarios) load.push(await measure(server, scenario, options, args.warmup, counter));
+    const withExperiment = measureExperiment
+      ? await measureWithExperiment(server, url, recommendedItemsAsUser(ids.users, userTokens), options, args.warmup, counter)
+      : null;
     const afterLoad = server.memory();
     const duringRetrain = args.skipRetrain
       ? null
@@ -160,6 +213,7 @@ async function main(): Promise<void> {
       recommendationSources: sources,
       distinctIds: { users: ids.users.length, items: ids.items.length },
       load,
+      withExperiment,
       duringRetrain,
       memory: { idle, afterLoad, afterRetrain: duringRetrain ? server.memory() : null },
     };
@@ -173,6 +227,11 @@ async function main(): Promise<void> {
 function report(result: BenchResult, args: ReturnType<typeof parseArguments>): void {
   console.log(`\n${result.dataset}, ${result.connections} connections, ${result.durationSeconds} s per scenario\n`);
   console.log(textTable(result.load, trivialOf(result.load)));
+  const experiment = result.withExperiment;
+  if (experiment) {
+    console.log(`\nrecommendedItems by each user, without / with an ITEMS experiment: median ratio ${(experimentRatio(experiment) * 100).toFixed(0)}%\n`);
+    console.log(textTable(experimentRows(experiment), trivialOf(result.load)));
+  }
   if (result.duringRetrain) {
     console.log('\nwhile an ITEMS retrain runs\n');
     console.log(textTable(result.duringRetrain.load, trivialOf(result.duringRetrain.load)));
@@ -182,7 +241,7 @@ function report(result: BenchResult, args: ReturnType<typeof parseArguments>): v
   updateBenchmarksDoc(args.doc, result);
   console.log(`\nwrote ${path.relative(process.cwd(), args.doc)}`);
   if (args.json) fs.writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
-  const failures = [...result.load, ...(result.duringRetrain?.load ?? [])].filter((r) => r.errors || r.non2xx || r.graphqlErrors);
+  const failures = [...result.load, ...(experiment ? experimentRows(experiment) : []), ...(result.duringRetrain?.load ?? [])].filter((r) => r.errors || r.non2xx || r.graphqlErrors);
   for (const failure of failures) {
     console.error(`${failure.scenario}: ${failure.errors} errors, ${failure.non2xx} non-2xx, ${failure.graphqlErrors} with GraphQL errors (${failure.firstGraphqlError})`);
   }

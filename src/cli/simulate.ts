@@ -1,16 +1,20 @@
 /**
- * `npm run simulate -- --dataset lastfm [--holdout 0.2] [--rounds 2] [--page 10] [--aa-runs 3]
- * [--min-impressions 300] [--users N]`: closes the loop from offline to online evaluation.
+ * `npm run simulate -- --dataset lastfm [--dir PATH] [--holdout 0.2] [--rounds 2] [--page 10] [--aa-runs 3]
+ * [--min-impressions 300] [--treatment strong|weak]`: closes the loop from offline to online evaluation.
  *
  * Into a fresh database (a new Postgres database when DATABASE_URL is set, dropped at the
  * end; else an in-memory PGlite): imports the dataset without a hash-chosen `holdout` share
  * of each user's interactions, trains the default item model (strong) and a popularity-like
- * one (weak: one cosine neighbour, no ranker, no kNN sources), starts an experiment with the
- * strong one as control, and replays every user through the GraphQL API with the
+ * one (weak: one cosine neighbour, no ranker, no kNN sources), starts an experiment and replays every user through the GraphQL API with the
  * position-biased behaviour of src/online/simulation.ts on their held-out items. Prints
  * per-arm metrics, the verdict and whether the online order matches the offline one; then
  * `aa-runs` A/A experiments (the control against a byte-identical copy of itself) and how
  * many declared a winner.
+ *
+ * The control is always the active version. With `--treatment strong` (the default) the weak
+ * version is activated first, so the candidate under test is the better one and a detected
+ * difference reads "promote the treatment", the case the platform is for; `--treatment weak`
+ * keeps the strong one active and tests the weak one against it (the guardrail's case).
  */
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
@@ -88,7 +92,8 @@ function describe(results: ExperimentResults): string {
       ? `  diff ${r.ctrVersusControl.difference.toFixed(4)} [${r.ctrVersusControl.interval.low.toFixed(4)}, ${r.ctrVersusControl.interval.high.toFixed(4)}] p=${r.ctrVersusControl.pValue.toFixed(4)}`
       : '';
     const stopped = r.arm.stoppedReason ? `  STOPPED at ${r.arm.stoppedAt} (${r.arm.stoppedReason})` : '';
-    return `  ${r.arm.name.padEnd(10)} v${r.arm.versionId}  impressions ${m.impressions}  CTR ${m.ctr.toFixed(4)} [${r.ctrInterval.low.toFixed(4)}, ${r.ctrInterval.high.toFixed(4)}]  per-item ${m.ctrPerShownId.toFixed(4)}  positive ${m.positiveRate.toFixed(4)}  HIDE ${m.hideRate.toFixed(4)}  MRR ${m.mrr.toFixed(4)}  coverage ${m.coverage.toFixed(4)}${vs}${stopped}`;
+    const userCtr = m.exposedUsers ? m.engagedUsers / m.exposedUsers : 0;
+    return `  ${r.arm.name.padEnd(10)} v${r.arm.versionId}  impressions ${m.impressions}  users ${m.engagedUsers}/${m.exposedUsers} engaged = ${userCtr.toFixed(4)} [${r.ctrInterval.low.toFixed(4)}, ${r.ctrInterval.high.toFixed(4)}]  CTR ${m.ctr.toFixed(4)}  per-item ${m.ctrPerShownId.toFixed(4)}  positive ${m.positiveRate.toFixed(4)}  HIDE ${m.hideRate.toFixed(4)}  MRR ${m.mrr.toFixed(4)}  coverage ${m.coverage.toFixed(4)}${vs}${stopped}`;
   });
   return [...lines, `  verdict ${results.verdict}${results.winner ? ` (winner: ${results.winner.name})` : ''}`].join('\n');
 }
@@ -105,10 +110,12 @@ async function main(): Promise<void> {
       'aa-runs': { type: 'string', default: '3' },
       'min-impressions': { type: 'string', default: '300' },
       seed: { type: 'string', default: '1' },
+      treatment: { type: 'string', default: 'strong' },
     },
   });
   const dataset = values.dataset as DatasetName;
   if (!DATASET_NAMES.includes(dataset)) throw new Error(`unknown --dataset; one of ${DATASET_NAMES.join(', ')}`);
+  if (values.treatment !== 'strong' && values.treatment !== 'weak') throw new Error('--treatment must be strong or weak');
   const [holdout, rounds, page, aaRuns, minImpressions, seed] = [values.holdout, values.rounds, values.page, values['aa-runs'], values['min-impressions'], values.seed].map(Number);
 
   const { db, drop } = await freshDatabase();
@@ -135,6 +142,12 @@ async function main(): Promise<void> {
     const weak = await train(WEAK);
     const ndcg = (v: { metrics: unknown }) => Number((v.metrics as Record<string, unknown>).ndcgAt10);
     log(`offline NDCG@10: strong v${strong.id} ${ndcg(strong).toFixed(4)} (${strong.status}), weak v${weak.id} ${ndcg(weak).toFixed(4)} (${weak.status})`);
+    const [controlVersion, treatmentVersion] = values.treatment === 'strong' ? [weak, strong] : [strong, weak];
+    if (controlVersion.id !== (await db.prisma.modelVersion.findFirst({ where: { kind: 'ITEMS', status: 'ACTIVE' } }))?.id) {
+      // The control is whatever is active: make it the weak one, through the admin path.
+      const activated = await running.recommender.activate(controlVersion.id);
+      if ('error' in activated) throw new Error(activated.error);
+    }
 
     const users = await db.query<{ id: number; externalId: string }>(`SELECT id, "externalId" FROM "User" WHERE "externalId" IS NOT NULL`);
     const items = new Map((await db.query<{ id: number; externalId: string }>(`SELECT id, "externalId" FROM "Item"`)).map((r) => [r.externalId, Number(r.id)]));
@@ -179,14 +192,19 @@ async function main(): Promise<void> {
       return results;
     };
 
-    const ab = await runExperiment(weak.id, 'A/B strong (control) vs weak', seed);
-    console.log(`A/B on ${dataset}: control = strong v${strong.id}, treatment = weak v${weak.id}; ${userIds.length} users x ${rounds} rounds, page ${page}`);
+    const name = (v: { id: number }) => (v.id === strong.id ? 'strong' : 'weak');
+    const ab = await runExperiment(treatmentVersion.id, `A/B ${name(controlVersion)} (control) vs ${name(treatmentVersion)}`, seed);
+    console.log(
+      `A/B on ${dataset}: control = ${name(controlVersion)} v${controlVersion.id}, treatment = ${name(treatmentVersion)} v${treatmentVersion.id}; ${userIds.length} users x ${rounds} rounds, page ${page}`,
+    );
     console.log(describe(ab));
     const [control, treatment] = ab.arms;
-    const onlineStrongBetter = control.metrics.ctr > treatment.metrics.ctr;
+    const strongArm = treatmentVersion.id === strong.id ? treatment : control;
+    const weakArm = strongArm === control ? treatment : control;
+    const onlineStrongBetter = strongArm.metrics.ctr > weakArm.metrics.ctr;
     const offlineStrongBetter = ndcg(strong) > ndcg(weak);
     console.log(`  online order ${onlineStrongBetter ? 'strong > weak' : 'weak >= strong'}; offline order ${offlineStrongBetter ? 'strong > weak' : 'weak >= strong'}: ${onlineStrongBetter === offlineStrongBetter ? 'agree' : 'DISAGREE'}`);
-    console.log(`  extra model bytes held during the experiment: ${weak.artifactBytes} (artifact of v${weak.id})`);
+    console.log(`  extra model bytes held during the experiment: ${treatmentVersion.artifactBytes} (artifact of v${treatmentVersion.id})`);
 
     if (aaRuns > 0) {
       // A byte-identical copy of the control: any difference the test reports is noise.
@@ -194,7 +212,7 @@ async function main(): Promise<void> {
         `INSERT INTO "ModelVersion" (kind, status, params, "dataSizes", metrics, backend, "trainingMs", artifact, "artifactBytes", checksum, "dataWatermark")
          SELECT kind, 'CANDIDATE', params, "dataSizes", metrics, backend, "trainingMs", artifact, "artifactBytes", checksum, "dataWatermark"
          FROM "ModelVersion" WHERE id = $1 RETURNING id`,
-        [strong.id],
+        [controlVersion.id],
       );
       let winners = 0;
       for (let run = 0; run < aaRuns; run++) {

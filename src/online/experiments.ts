@@ -46,8 +46,6 @@ function event(tx: Tx, experimentId: number, type: ExperimentEventType, actorId:
 
 export async function createExperiment(prisma: PrismaClient, input: NewExperiment, actorId: number): Promise<ExperimentResult<ExperimentRecord>> {
   if (!input.name.trim() || input.name.length > 200) return { error: 'A name of 1 to 200 characters is required', code: 'INVALID' };
-  // Friend models bind to the live follow graph when loaded; serving two at once is not built yet.
-  if (input.kind !== 'ITEMS') return { error: 'Experiments between FRIENDS versions are not supported yet', code: 'INVALID' };
   if (input.treatments.length === 0) return { error: 'At least one treatment version is required', code: 'INVALID' };
   const shares = [input.controlShare, ...input.treatments.map((t) => t.share)];
   if (shares.some((s) => !(s > 0) || !Number.isFinite(s))) return { error: 'Every traffic share must be positive', code: 'INVALID' };

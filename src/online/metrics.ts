@@ -14,7 +14,10 @@
  * - positive: LIKE, SHARE, PURCHASE, RATE >= positiveRating, FOLLOW;
  * - HIDE rate: impressions with an attributed HIDE / impressions;
  * - MRR: mean over impressions of 1 / (best engaged position), 0 when nothing was engaged;
- * - coverage: distinct ids shown / the catalogue (visible items, or users not erased).
+ * - coverage: distinct ids shown / the catalogue (visible items, or users not erased); an
+ *   erased user's id in others' friend impressions is 0 and not counted;
+ * - per user (the unit experiments test on, src/online/results.ts): distinct viewers, and
+ *   those with at least one engaged or hidden impression.
  * Actions are read up to `to + window`, so a list shown just before `to` still gets its clicks.
  */
 import type { Database } from '../db/client';
@@ -48,6 +51,9 @@ export interface GroupMetrics {
   distinctShown: number;
   catalogueSize: number;
   coverage: number;
+  exposedUsers: number;
+  engagedUsers: number;
+  hiddenUsers: number;
 }
 
 const ENGAGED = `a.type NOT IN ('VIEW', 'HIDE')`;
@@ -85,17 +91,17 @@ attributed AS (
   ORDER BY a.aid, (a.rid IS NOT DISTINCT FROM imp.rid) DESC, imp."createdAt" DESC
 ),
 per_imp AS (
-  SELECT imp.id, imp.key, cardinality(imp."shownIds") AS shown,
+  SELECT imp.id, imp.key, imp.viewer, cardinality(imp."shownIds") AS shown,
          count(DISTINCT a.target) FILTER (WHERE ${ENGAGED}) AS engaged_ids,
          coalesce(bool_or(${ENGAGED}), false) AS engaged,
          coalesce(bool_or(a.type IN ('LIKE', 'SHARE', 'PURCHASE', 'FOLLOW') OR (a.type = 'RATE' AND a.value >= $5)), false) AS positive,
          coalesce(bool_or(a.type = 'HIDE'), false) AS hidden,
          min(a.position) FILTER (WHERE ${ENGAGED}) AS best_position
   FROM imp LEFT JOIN attributed a ON a.impression = imp.id
-  GROUP BY imp.id, imp.key, imp."shownIds"
+  GROUP BY imp.id, imp.key, imp.viewer, imp."shownIds"
 ),
 coverage AS (
-  SELECT imp.key, count(DISTINCT s)::int AS distinct_shown FROM imp, unnest(imp."shownIds") AS s GROUP BY imp.key
+  SELECT imp.key, count(DISTINCT s)::int AS distinct_shown FROM imp, unnest(imp."shownIds") AS s WHERE s <> 0 GROUP BY imp.key
 )
 SELECT p.key,
        count(*)::int AS impressions,
@@ -106,6 +112,9 @@ SELECT p.key,
        count(*) FILTER (WHERE p.hidden)::int AS hidden_impressions,
        coalesce(sum(1.0 / p.best_position), 0)::float8 AS reciprocal_rank_sum,
        coalesce(max(c.distinct_shown), 0)::int AS distinct_shown,
+       count(DISTINCT p.viewer)::int AS exposed_users,
+       count(DISTINCT p.viewer) FILTER (WHERE p.engaged)::int AS engaged_users,
+       count(DISTINCT p.viewer) FILTER (WHERE p.hidden)::int AS hidden_users,
        (CASE WHEN $1 = 'ITEMS' THEN (SELECT count(*) FROM "Item" WHERE NOT hidden)
              ELSE (SELECT count(*) FROM "User" WHERE "erasedAt" IS NULL) END)::int AS catalogue_size
 FROM per_imp p LEFT JOIN coverage c ON c.key = p.key
@@ -124,6 +133,9 @@ interface Row {
   reciprocal_rank_sum: number;
   distinct_shown: number;
   catalogue_size: number;
+  exposed_users: number;
+  engaged_users: number;
+  hidden_users: number;
 }
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
@@ -156,6 +168,9 @@ export async function onlineMetrics(db: Database, query: MetricsQuery): Promise<
       distinctShown: Number(row.distinct_shown),
       catalogueSize: Number(row.catalogue_size),
       coverage: ratio(Number(row.distinct_shown), Number(row.catalogue_size)),
+      exposedUsers: Number(row.exposed_users),
+      engagedUsers: Number(row.engaged_users),
+      hiddenUsers: Number(row.hidden_users),
     };
   });
 }

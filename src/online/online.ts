@@ -8,8 +8,7 @@ import type { Database } from '../db/client';
 import type { Logger } from '../logger';
 import type { ModelKind } from '../recommender/artifact';
 import type { Serving } from '../recommender/serve/active-models';
-import type { LoadedItemModel } from '../recommender/serve/items';
-import { ArmModels, type ReadyItemModel } from './arm-models';
+import { ArmModels, type ReadyModel } from './arm-models';
 import { armFor, inAudience } from './assignment';
 import { runningExperiments, stopArm, type ExperimentRecord } from './experiments';
 import { ImpressionRecorder, type ImpressionRow } from './recorder';
@@ -22,7 +21,7 @@ export interface ArmChoice {
   arm: string;
   versionId: number;
   /** Null when the arm's version is the active one (ActiveModels already holds it). */
-  serving: ReadyItemModel | null;
+  serving: ReadyModel | null;
 }
 
 export interface ImpressionInput {
@@ -41,9 +40,10 @@ export interface ImpressionInput {
  * What the recommender serves for a request: the arm's version when the user is in an arm
  * whose version is not the active one, else the active version.
  */
-export function servingFor(active: Serving<LoadedItemModel>, choice: ArmChoice | null | undefined): Serving<LoadedItemModel> {
+export function servingFor<T>(active: Serving<T>, choice: ArmChoice | null | undefined): Serving<T> {
   if (!choice || (active.phase === 'ready' && active.version.id === choice.versionId)) return active;
-  return choice.serving ?? active;
+  // assign(kind) only hands out arms of that kind's experiment, so the model is a T.
+  return (choice.serving as Serving<T> | null) ?? active;
 }
 
 /** How often the guardrail is evaluated (it runs the metrics query per running experiment). */

@@ -16,7 +16,7 @@ export interface ImpressionRow {
   recommendationId: string;
   viewerId: number;
   kind: ModelKind;
-  surface: 'recommendedItems' | 'friendSuggestions';
+  surface: 'recommendedItems' | 'friendSuggestions' | 'similarItems';
   versionId: number | null;
   experimentId: number | null;
   arm: string | null;
@@ -41,12 +41,23 @@ export interface RecorderStats {
 
 // One parameter per batch: the rows as JSON, expanded by Postgres. Arrays in the JSON become
 // int[] through jsonb_to_recordset, so the statement text never changes with the batch size.
+// Rows of a user erased while they sat in some process's buffer are not written (a scalar
+// subquery rather than NOT EXISTS: an anti-join may reorder the rows, and ids keep their order).
 const INSERT = `INSERT INTO "Impression"
   ("recommendationId", "viewerId", kind, surface, "versionId", "experimentId", arm, "shownIds", "offset", "createdAt")
   SELECT r."recommendationId", r."viewerId", r.kind::"ModelKind", r.surface, r."versionId", r."experimentId", r.arm,
          r."shownIds", r."offset", r."createdAt"
   FROM jsonb_to_recordset($1::jsonb) AS r("recommendationId" text, "viewerId" int, kind text, surface text,
-       "versionId" int, "experimentId" int, arm text, "shownIds" int[], "offset" int, "createdAt" timestamptz)`;
+       "versionId" int, "experimentId" int, arm text, "shownIds" int[], "offset" int, "createdAt" timestamptz)
+  WHERE (SELECT u."erasedAt" FROM "User" u WHERE u.id = r."viewerId") IS NULL`;
+
+/**
+ * Advisory lock key: batches hold it shared, an erase (src/graphql/users/queries.ts)
+ * exclusively. The erase waits for batches in flight, so its DELETE sees their rows; a batch
+ * after it waits for its commit, so the check above sees `erasedAt`. Without it, a batch
+ * checked before the erase committed could land after its DELETE and keep the rows.
+ */
+export const IMPRESSION_ERASE_LOCK = `hashtext('impressions-erase')`;
 
 export class ImpressionRecorder {
   private rows: ImpressionRow[] = [];
@@ -97,11 +108,27 @@ export class ImpressionRecorder {
     await this.flush();
   }
 
+  private async insert(rows: string): Promise<void> {
+    // PGlite is one connection: no erase can run between the check and the insert.
+    if (this.db.kind !== 'postgres') return void (await this.db.query(INSERT, [rows]));
+    await this.db.withSession(async (session) => {
+      await session.exec('BEGIN');
+      try {
+        await session.query(`SELECT pg_advisory_xact_lock_shared(${IMPRESSION_ERASE_LOCK})`);
+        await session.query(INSERT, [rows]);
+        await session.exec('COMMIT');
+      } catch (error) {
+        await session.exec('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
   private async write(rows: ImpressionRow[]): Promise<void> {
     for (let i = 0; i < rows.length; i += this.options.batchRows) {
       const batch = rows.slice(i, i + this.options.batchRows);
       try {
-        await this.db.query(INSERT, [JSON.stringify(batch)]);
+        await this.insert(JSON.stringify(batch));
         this.counters.written += batch.length;
         this.counters.batches++;
       } catch (error) {

@@ -2,7 +2,10 @@
  * An experiment's results: per-arm online metrics, intervals, the sequential comparison of
  * every treatment with the control, the guardrail and the verdict. The rules are here once.
  *
- * - Primary metric: CTR per impression. Guardrails: HIDE rate and CTR.
+ * - Primary metric: user CTR, the share of an arm's exposed users with at least one engaged
+ *   impression. Guardrails: the user HIDE rate and user CTR. Users, not impressions, are the
+ *   unit: assignment randomises users, and one user's impressions are correlated (tested per
+ *   impression, intervals come out too narrow when users return often).
  * - No verdict until every live arm has `minImpressionsPerArm` impressions: the normal
  *   approximation needs counts, and early peeks at tiny samples mislead readers even when
  *   the test stays valid.
@@ -65,6 +68,9 @@ const empty = (key: string): GroupMetrics => ({
   distinctShown: 0,
   catalogueSize: 0,
   coverage: 0,
+  exposedUsers: 0,
+  engagedUsers: 0,
+  hiddenUsers: 0,
 });
 
 export async function experimentResults(
@@ -75,35 +81,44 @@ export async function experimentResults(
 ): Promise<ExperimentResults> {
   const from = experiment.startedAt ?? experiment.createdAt;
   const to = experiment.stoppedAt ?? now;
-  const rows = await onlineMetrics(db, {
-    kind: experiment.kind,
-    from,
-    // Inclusive of impressions recorded in the current millisecond.
-    to: new Date(to.getTime() + 1),
-    groupBy: 'arm',
-    experimentId: experiment.id,
-    attributionWindowMs: settings.attributionWindowMs,
-    positiveRating: settings.positiveRating,
-  });
+  const metricsUntil = async (until: Date) => {
+    const rows = await onlineMetrics(db, {
+      kind: experiment.kind,
+      from,
+      // Inclusive of impressions recorded in the current millisecond.
+      to: new Date(until.getTime() + 1),
+      groupBy: 'arm',
+      experimentId: experiment.id,
+      attributionWindowMs: settings.attributionWindowMs,
+      positiveRating: settings.positiveRating,
+    });
+    return new Map(rows.map((row) => [row.key, row]));
+  };
+  const byArm = await metricsUntil(to);
   const treatments = experiment.arms.filter((arm) => arm.name !== CONTROL);
   const alpha = ALPHA / Math.max(1, treatments.length);
-  const byArm = new Map(rows.map((row) => [row.key, row]));
-  const controlMetrics = byArm.get(CONTROL) ?? empty(CONTROL);
+  // A stopped arm is compared with the control over the same window, up to its stop: later
+  // control impressions come from other conditions (in the simulator, users who already
+  // consumed their best items), which would bias the comparison.
+  const controlUntil = new Map<string, GroupMetrics>();
+  for (const arm of treatments) {
+    if (!arm.stoppedAt || new Date(arm.stoppedAt) >= to) continue;
+    controlUntil.set(arm.name, (await metricsUntil(new Date(arm.stoppedAt))).get(CONTROL) ?? empty(CONTROL));
+  }
   const arms: ArmResult[] = experiment.arms.map((arm) => {
     const metrics = byArm.get(arm.name) ?? empty(arm.name);
     const isControl = arm.name === CONTROL;
-    const counts = (m: GroupMetrics, successes: number) => ({ successes, trials: m.impressions });
+    const controlMetrics = controlUntil.get(arm.name) ?? byArm.get(CONTROL) ?? empty(CONTROL);
+    // Users are the unit: they are what is randomised, and one user's impressions are correlated.
+    const engaged = (m: GroupMetrics) => ({ successes: m.engagedUsers, trials: m.exposedUsers });
+    const hidden = (m: GroupMetrics) => ({ successes: m.hiddenUsers, trials: m.exposedUsers });
     return {
       arm,
       metrics,
-      ctrInterval: wilson(counts(metrics, metrics.engagedImpressions)),
-      hideRateInterval: wilson(counts(metrics, metrics.hiddenImpressions)),
-      ctrVersusControl: isControl
-        ? null
-        : compareSequential(counts(controlMetrics, controlMetrics.engagedImpressions), counts(metrics, metrics.engagedImpressions), MIXTURE_SD, alpha),
-      hideRateVersusControl: isControl
-        ? null
-        : compareSequential(counts(controlMetrics, controlMetrics.hiddenImpressions), counts(metrics, metrics.hiddenImpressions), MIXTURE_SD, alpha),
+      ctrInterval: wilson(engaged(metrics)),
+      hideRateInterval: wilson(hidden(metrics)),
+      ctrVersusControl: isControl ? null : compareSequential(engaged(controlMetrics), engaged(metrics), MIXTURE_SD, alpha),
+      hideRateVersusControl: isControl ? null : compareSequential(hidden(controlMetrics), hidden(metrics), MIXTURE_SD, alpha),
     };
   });
   const live = arms.filter((r) => r.arm.name !== CONTROL && !r.arm.stoppedAt);

@@ -37,10 +37,15 @@ export async function activateVersion(prisma: PrismaClient, id: number): Promise
   });
 }
 
-/** Keeps the newest `keep` versions of a kind (and always the active one); deletes the rest. */
+/**
+ * Keeps the newest `keep` versions of a kind, always the active one and every version an
+ * unfinished (draft or running) experiment names as an arm; deletes the rest.
+ */
 export async function pruneVersions(prisma: PrismaClient, kind: ModelKind, keep: number): Promise<number> {
+  const experiments = await prisma.experiment.findMany({ where: { kind, status: { not: 'STOPPED' } }, select: { arms: true } });
+  const inExperiments = experiments.flatMap((e) => (e.arms as { versionId: number }[]).map((arm) => arm.versionId));
   const stale = await prisma.modelVersion.findMany({
-    where: { kind, status: { not: 'ACTIVE' } },
+    where: { kind, status: { not: 'ACTIVE' }, id: { notIn: inExperiments } },
     orderBy: { id: 'desc' },
     skip: Math.max(0, keep - 1),
     select: { id: true },

@@ -129,6 +129,95 @@ describe('experiments', () => {
     }
   }, 60_000);
 
+  it("records similarItems lists from the viewer's arm, and attributes a click on one to that arm by the window", async () => {
+    const id = await create(weak, 1);
+    const SIMILAR = `query($id: ID!) { item(id: $id) { similarItems(first: 5) { edges { node { id } } } } }`;
+    const itemId = planted.communities[0].items[0];
+    const viewer = { control: users.find((u) => armOf(t, u) === 'control')!, treatment: users.find((u) => armOf(t, u) === 'treatment')! };
+    for (const userId of Object.values(viewer)) {
+      const res = await t.gql(SIMILAR, { id: Buffer.from(`Item:${itemId}`).toString('base64url') }, await t.tokenFor(userId));
+      expect(res.data.item.similarItems.edges.length).toBeGreaterThan(0);
+    }
+    // Anonymous views are not recorded: no one to attribute to.
+    await t.gql(SIMILAR, { id: Buffer.from(`Item:${itemId}`).toString('base64url') });
+    await t.server.online.recorder.flush();
+    const rows = await t.database.db.query<{ viewerId: number; arm: string; versionId: number; shownIds: number[] }>(
+      `SELECT "viewerId", arm, "versionId", "shownIds" FROM "Impression" WHERE surface = 'similarItems' AND "experimentId" = $1 ORDER BY arm`,
+      [Number(Buffer.from(id, 'base64url').toString().split(':')[1])],
+    );
+    expect(rows.map((r) => [r.viewerId, r.arm, r.versionId])).toEqual([
+      [viewer.control, 'control', strong],
+      [viewer.treatment, 'treatment', weak],
+    ]);
+    // similarItems hands out no recommendationId: a click soon after the view is attributed by the window.
+    const clicked = rows[1].shownIds[0];
+    await t.gql(
+      `mutation($input: InteractionInput!) { recordInteraction(input: $input) { userErrors { message } } }`,
+      { input: { itemId: Buffer.from(`Item:${clicked}`).toString('base64url'), type: 'CLICK' } },
+      await t.tokenFor(viewer.treatment),
+    );
+    const result = await read(id);
+    const byArm = Object.fromEntries(result.results.arms.map((a: any) => [a.arm.name, a.metrics]));
+    expect(byArm.treatment).toMatchObject({ impressions: 1, engagedImpressions: 1 });
+    expect(byArm.control).toMatchObject({ impressions: 1, engagedImpressions: 0 });
+    await stop(id);
+  }, 60_000);
+
+  it('runs FRIENDS experiments: sticky arms serve their own friend version, and a follow counts for the arm', async () => {
+    const trainFriends = async () => {
+      const started = await startRetrain({ config: t.config, db: t.database.db, logger: createLogger('silent'), onPromoted: () => t.server.recommender.sync(), params: {} }, 'FRIENDS', 'MANUAL');
+      if ('busy' in started) throw new Error('unexpectedly busy');
+      const run = await started.done;
+      if (!run.versionId) throw new Error(`training failed: ${run.error}`);
+      return run.versionId;
+    };
+    const versions = [await trainFriends(), await trainFriends()];
+    await t.server.recommender.sync();
+    const active = (await t.database.db.prisma.modelVersion.findFirstOrThrow({ where: { kind: 'FRIENDS', status: 'ACTIVE' } })).id;
+    const other = versions.find((v) => v !== active)!;
+    const created = await t.gql(
+      `mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { experiment { id } userErrors { message } } }`,
+      { input: { name: 'friends', kind: 'FRIENDS', treatments: [{ versionId: vid(other) }], minImpressionsPerArm: 1 } },
+      admin,
+    );
+    expect(created.data.createExperiment.userErrors).toEqual([]);
+    const id = created.data.createExperiment.experiment.id;
+    await t.gql(`mutation($id: ID!) { startExperiment(id: $id) { experiment { status } } }`, { id }, admin);
+    const friendArm = (u: number) => t.server.online.assign('FRIENDS', u)?.arm ?? null;
+    const probe = users.slice(0, 8);
+    const SUGGEST = `query($id: ID!) { user(id: $id) { friendSuggestions(first: 5) { source edges { node { id } } } } }`;
+    const shown = new Map<number, string[]>();
+    // Twice each: the same user lands in the same arm every time.
+    for (let round = 0; round < 2; round++) {
+      for (const u of probe) {
+        const res = await t.gql(SUGGEST, { id: Buffer.from(`User:${u}`).toString('base64url') }, await t.tokenFor(u));
+        expect(res.data.user.friendSuggestions.source).toBe('MODEL');
+        shown.set(u, res.data.user.friendSuggestions.edges.map((e: any) => e.node.id));
+      }
+    }
+    await t.server.online.recorder.flush();
+    const rows = await t.database.db.query<{ viewerId: number; arm: string; versionId: number }>(
+      `SELECT "viewerId", arm, "versionId" FROM "Impression" WHERE kind = 'FRIENDS' AND "experimentId" = $1`,
+      [Number(Buffer.from(id, 'base64url').toString().split(':')[1])],
+    );
+    expect(rows).toHaveLength(probe.length * 2);
+    expect(new Set(rows.map((r) => r.arm))).toEqual(new Set(['control', 'treatment']));
+    for (const row of rows) {
+      expect(row.arm).toBe(friendArm(row.viewerId));
+      expect(row.versionId).toBe(row.arm === 'treatment' ? other : active);
+    }
+    // A treatment user follows one of their suggestions: FOLLOW is attributed by the window, and positive.
+    const follower = probe.find((u) => friendArm(u) === 'treatment' && shown.get(u)!.length > 0)!;
+    const followed = await t.gql(`mutation($id: ID!) { follow(userId: $id) { userErrors { message } } }`, { id: shown.get(follower)![0] }, await t.tokenFor(follower));
+    expect(followed.errors).toBeUndefined();
+    const result = await t.gql(`query($id: ID!) { experiment(id: $id) { results { arms { arm { name } metrics { impressions engagedImpressions positiveRate } } } } }`, { id }, admin);
+    const byArm = Object.fromEntries(result.data.experiment.results.arms.map((a: any) => [a.arm.name, a.metrics]));
+    expect(byArm.treatment.engagedImpressions).toBe(1);
+    expect(byArm.treatment.positiveRate).toBeGreaterThan(0);
+    expect(byArm.control.engagedImpressions).toBe(0);
+    await stop(id);
+  }, 120_000);
+
   it('stops a treatment that users hide (guardrail), as an audited system event', async () => {
     const id = await create(weak, 20);
     const hidesInTreatment: Behaviour = (userId, shown) =>

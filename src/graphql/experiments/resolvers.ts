@@ -72,7 +72,7 @@ export const experimentResolvers: Resolvers = {
         attributionWindowMs: ctx.online.settings.attributionWindowMs,
         positiveRating: ctx.online.settings.positiveRating,
       });
-      return row ?? { impressions: 0, shownIds: 0, engagedImpressions: 0, ctr: 0, ctrPerShownId: 0, positiveRate: 0, hideRate: 0, mrr: 0, distinctShown: 0, coverage: 0 };
+      return row ?? { impressions: 0, shownIds: 0, engagedImpressions: 0, ctr: 0, ctrPerShownId: 0, positiveRate: 0, hideRate: 0, mrr: 0, distinctShown: 0, coverage: 0, exposedUsers: 0, engagedUsers: 0, hiddenUsers: 0 };
     },
   },
 

@@ -4,7 +4,7 @@ import type { Item, User } from '../../generated/prisma/client';
 import type { Resolvers } from '../../generated/graphql';
 import type { Context } from '../../context';
 import { badInput } from '../../errors';
-import { loadOrNull, nameableAsSimilar, nameableForActivity, requireSelfOrAdmin, visibleItem, visibleUser } from '../access';
+import { isSelf, loadOrNull, nameableAsSimilar, nameableForActivity, requireSelfOrAdmin, visibleItem, visibleUser } from '../access';
 import { isOffsetKey, readPage, toConnection, type Page } from '../pagination';
 import { checkRecommendationFilter, normaliseTags } from '../validation';
 import { shownFriendReasons, shownItemReasons } from './reasons';
@@ -114,7 +114,8 @@ export const recommendationResolvers: Resolvers = {
       const slice = visible.slice(start, start + page.limit + 1);
       // Explaining costs about as much as ranking: only for the page served, only when asked.
       const reasons = selects(info, 'edges', 'reasons') ? result.explain(slice) : slice.map(() => []);
-      ctx.online.recordImpression({ recommendationId, viewerId: user.id, kind: 'ITEMS', surface: 'recommendedItems', versionId: result.versionId, choice: arm, shownIds: slice.slice(0, page.limit).map((row) => row.item.id), offset: start });
+      // An admin looking at someone's list is not that user seeing it: only the user's own views count.
+      if (isSelf(ctx, user.id)) ctx.online.recordImpression({ recommendationId, viewerId: user.id, kind: 'ITEMS', surface: 'recommendedItems', versionId: result.versionId, choice: arm, shownIds: slice.slice(0, page.limit).map((row) => row.item.id), offset: start });
       const connection = toConnection(
         slice.map((row, i) => ({ row, offset: start + i })),
         { limit: page.limit, after: page.after },
@@ -136,10 +137,11 @@ export const recommendationResolvers: Resolvers = {
       requireSelfOrAdmin(ctx, user.id);
       const page = offsetPage(ctx, args);
       const start = page.after === null ? 0 : page.after + 1;
-      const result = await ctx.recommender.suggestFriends(user.id, start + page.limit + 1);
+      const arm = ctx.online.assign('FRIENDS', user.id);
+      const result = await ctx.recommender.suggestFriends(user.id, start + page.limit + 1, arm);
       recordRecommendation('friends', result.source);
       const connection = rankedConnection(await withVisibleUser(ctx, result.suggestions, (s) => s.userId), page);
-      ctx.online.recordImpression({ recommendationId: randomUUID(), viewerId: user.id, kind: 'FRIENDS', surface: 'friendSuggestions', versionId: result.versionId, choice: null, shownIds: connection.edges.map((edge) => edge.node.row.user.id), offset: start });
+      if (isSelf(ctx, user.id)) ctx.online.recordImpression({ recommendationId: randomUUID(), viewerId: user.id, kind: 'FRIENDS', surface: 'friendSuggestions', versionId: result.versionId, choice: arm, shownIds: connection.edges.map((edge) => edge.node.row.user.id), offset: start });
       return {
         source: result.source,
         pageInfo: connection.pageInfo,
@@ -173,8 +175,15 @@ export const recommendationResolvers: Resolvers = {
     similarItems: async (item, args, ctx) => {
       const page = offsetPage(ctx, args);
       const start = page.after === null ? 0 : page.after + 1;
-      const rows = await ctx.recommender.similarItems(item.id, start + page.limit + 1);
-      const connection = rankedConnection(await scoredItems(ctx, rows), page);
+      const viewerId = ctx.viewer?.userId ?? null;
+      const arm = viewerId === null ? null : ctx.online.assign('ITEMS', viewerId);
+      const result = await ctx.recommender.similarItems(item.id, start + page.limit + 1, arm);
+      const connection = rankedConnection(await scoredItems(ctx, result.items), page);
+      // Anonymous views have no one to attribute actions to: not recorded.
+      if (viewerId !== null) {
+        const shownIds = connection.edges.map((edge) => edge.node.row.item.id);
+        ctx.online.recordImpression({ recommendationId: randomUUID(), viewerId, kind: 'ITEMS', surface: 'similarItems', versionId: result.versionId, choice: arm, shownIds, offset: start });
+      }
       return { ...connection, edges: connection.edges.map((e) => ({ cursor: e.cursor, node: e.node.row.item, score: e.node.row.score })) };
     },
   },

@@ -30,7 +30,7 @@ import { UserStates } from './user-states';
 import type { FriendSuggestion, ItemReason, ItemRequest, ReasonKind, ScoredId, Source } from '../types';
 import type { UserState } from './user-state';
 import { recordCacheLookup } from '../../metrics/registry';
-import { servingFor } from '../../online/online';
+import { servingFor, type ArmChoice } from '../../online/online';
 
 export type { ItemReason } from '../types';
 
@@ -238,11 +238,11 @@ export class RecommenderService {
     });
   }
 
-  async suggestFriends(userId: number, limit: number): Promise<{ source: Source; versionId: number | null; suggestions: FriendSuggestion[] }> {
+  async suggestFriends(userId: number, limit: number, arm?: ArmChoice | null): Promise<{ source: Source; versionId: number | null; suggestions: FriendSuggestion[] }> {
     const entry = this.states.get(userId);
     const state = await entry.state;
     const exclude = new Set([...state.blocked, ...state.following]);
-    const serving = this.models.friends;
+    const serving = servingFor(this.models.friends, arm);
     let source: Source = 'FALLBACK';
     let suggestions: FriendSuggestion[] = [];
     if (serving.phase === 'ready' && serving.model.knowsUser(userId)) {
@@ -274,11 +274,12 @@ export class RecommenderService {
     return { source, versionId, suggestions: suggestions.filter((s, i) => rows[i] && !rows[i]!.erasedAt && !exclude.has(s.userId)).slice(0, limit) };
   }
 
-  async similarItems(itemId: number, limit: number): Promise<ScoredId[]> {
-    const serving = this.models.items;
+  /** Neighbours from the viewer's arm's version (or the active one); versionId null when co-engagement answered. */
+  async similarItems(itemId: number, limit: number, arm?: ArmChoice | null): Promise<{ versionId: number | null; items: ScoredId[] }> {
+    const serving = servingFor(this.models.items, arm);
     const fromModel = serving.phase === 'ready' ? serving.model.similarItems(itemId, limit) : [];
     // Items the model knows too little about have no neighbours: co-engagement still may.
-    if (fromModel.length) return fromModel;
+    if (fromModel.length && serving.phase === 'ready') return { versionId: serving.version.id, items: fromModel };
     // Co-engagement moves like trending does: reused as long as a trending list is.
     const key = `${itemId}:${limit}`;
     let list = this.coEngaged?.get(key);
@@ -287,7 +288,7 @@ export class RecommenderService {
       this.coEngaged?.set(key, list);
       list.catch(() => this.coEngaged?.delete(key));
     }
-    return list;
+    return { versionId: null, items: await list };
   }
 
   async similarUsers(userId: number, limit: number): Promise<ScoredId[]> {
