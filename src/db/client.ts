@@ -37,6 +37,8 @@ export interface Session extends SqlSession {
 
 export interface Database extends SqlSession {
   kind: DatabaseKind;
+  /** The Postgres URL (null on PGlite): lets the training process open its own connection. */
+  url: string | null;
   prisma: PrismaClient;
   /** Runs `fn` on a single connection (for transactions and session state). */
   withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
@@ -89,6 +91,7 @@ async function openPostgres(url: string, poolSize: number, onConnectionError: (e
   const { prisma, queryCount } = countingPrisma(new PrismaPg(pool));
   return {
     kind: 'postgres',
+    url,
     prisma,
     queryCount,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
@@ -159,6 +162,7 @@ async function openPglite(dataDir: string): Promise<Database> {
   };
   return {
     kind: 'pglite',
+    url: null,
     prisma,
     queryCount,
     ...session,

@@ -65,12 +65,12 @@ export function fitItemItem(x: Interactions, numItems: number, config: ItemModel
   return { kind, lists };
 }
 
-/** Fits every source on `data` (no ranker). */
-export function fitSources(data: ItemTrainingData, config: ItemModelConfig): ItemModel {
+/** Fits every source on `data` (no ranker); `fitted`, when given, is the item-item model already fitted on `data` with `config`. */
+export function fitSources(data: ItemTrainingData, config: ItemModelConfig, fitted?: ReturnType<typeof fitItemItem>): ItemModel {
   const x = buildInteractions(data);
   const now = referenceNow(data);
   const popularity = computePopularity(data, x, config.trendingHalfLifeDays, now);
-  const { kind, lists: itemItem } = fitItemItem(x, data.numItems, config);
+  const { kind, lists: itemItem } = fitted ?? fitItemItem(x, data.numItems, config);
   return {
     numUsers: data.numUsers,
     numItems: data.numItems,
@@ -119,6 +119,7 @@ export async function trainItemModel(
   let rankerQualityByEpoch: number[] = [];
   let rankerImprovementT = 0;
   let tuning: TuningTrial[] = [];
+  let tunedFit: ReturnType<typeof fitItemItem> | undefined;
   if (config.tune || config.ranker.enabled) {
     // The ranker learns on, and must beat the item-item order on, a random fifth. Trained on
     // each user's latest fifth it learns "what is new now", which passes its own gate and
@@ -130,10 +131,11 @@ export async function trainItemModel(
     if (config.tune) {
       const carveOuts = [{ fit, validation }];
       if (config.validation === 'random' && hasDistinctTimes(data)) carveOuts.push(timed('carveTemporal', () => carveValidation(data, config.seed, 'temporal')));
-      ({ config, trials: tuning } = timed('tune', () => tuneItemItem(carveOuts, config)));
+      ({ config, trials: tuning, bestFit: tunedFit } = timed('tune', () => tuneItemItem(carveOuts, config)));
     }
     if (config.ranker.enabled) {
-      const inner = timed('fitValidation', () => fitSources(fit, config));
+      // Tuning already fitted the chosen setting on this carve-out: not fitted again.
+      const inner = timed('fitValidation', () => fitSources(fit, config, tunedFit));
       const examples = timed('examples', () => rankerExamplesFor(inner, fit, validation, config));
       rankerExamples = examples.length;
       const start = Date.now();
@@ -186,26 +188,33 @@ const MAX_EXTENSIONS = 4;
 /**
  * Picks the item-item model's main setting by item-item-only rankings of the validation
  * items of each carve-out, each candidate fitted on that carve-out's `fit` (the training
- * pairs minus its validation part).
+ * pairs minus its validation part). `bestFit` is the winner's fit on the first carve-out,
+ * which the ranker's sources reuse instead of fitting it again.
  */
 export function tuneItemItem(
   carveOuts: { fit: ItemTrainingData; validation: Map<number, Set<number>> }[],
   base: ItemModelConfig,
-): { config: ItemModelConfig; trials: TuningTrial[] } {
+): { config: ItemModelConfig; trials: TuningTrial[]; bestFit?: ReturnType<typeof fitItemItem> } {
   const parts = carveOuts.map(({ fit, validation }) => ({ x: buildInteractions(fit), validation, numItems: fit.numItems }));
   const { kind } = resolveItemItem(parts[0].x, base);
+  // The first carve-out's fit of the best setting so far (one fit held, not one per trial).
+  const leader: { trial?: TuningTrial; fit?: ReturnType<typeof fitItemItem> } = {};
   // A setting's objective is its mean over the carve-outs.
   const trial = (setting: Record<string, number>): TuningTrial => {
     const start = Date.now();
     let objective = 0;
     let recall10 = 0;
+    let first: ReturnType<typeof fitItemItem> | null = null;
     for (const { x, validation, numItems } of parts) {
-      const { lists } = fitItemItem(x, numItems, { ...base, itemItem: { ...base.itemItem, ...setting } });
-      const quality = itemItemQuality(lists, x.byUser, validation, numItems);
+      const fitted = fitItemItem(x, numItems, { ...base, itemItem: { ...base.itemItem, ...setting } });
+      first ??= fitted;
+      const quality = itemItemQuality(fitted.lists, x.byUser, validation, numItems);
       objective += quality.objective / parts.length;
       recall10 += quality.recall10 / parts.length;
     }
-    return { setting, objective, recall10, millis: Date.now() - start };
+    const result = { setting, objective, recall10, millis: Date.now() - start };
+    if (!leader.trial || result.objective > leader.trial.objective) Object.assign(leader, { trial: result, fit: first! });
+    return result;
   };
   const name = kind === 'ease' ? 'lambda' : kind === 'rp3beta' ? 'beta' : 'shrink';
   const grid = kind === 'ease' ? LAMBDAS : kind === 'rp3beta' ? BETAS : SHRINKS;
@@ -225,7 +234,7 @@ export function tuneItemItem(
   }
   const best = trials.reduce((a, b) => (b.objective > a.objective ? b : a));
   // Used as is on the full data: like a ridge prior's precision, lambda need not grow with the data.
-  return { config: { ...base, itemItem: { ...base.itemItem, ...best.setting, kind } }, trials };
+  return { config: { ...base, itemItem: { ...base.itemItem, ...best.setting, kind } }, trials, bestFit: leader.trial === best ? leader.fit : undefined };
 }
 
 function itemItemQuality(
