@@ -124,7 +124,7 @@ export async function runTrainJob(job: PreparedJob, progress: Progress = () => {
   const full = friendTrainingData(s);
   const model = await timed('refit', () => trainFriendModel(full, job.params as never));
   // Every user's list on the graph serving binds to, so serving filters instead of ranking.
-  const lists = await timed('precompute', () => precomputeFriendLists(createFriendSuggester(model, full), s.userIds));
+  const lists = await timed('lists', () => precomputeFriendLists(createFriendSuggester(model, full), s.userIds));
   const artifact = await timed('serialize', () =>
     packArtifact({ kind: 'FRIENDS', userIds: s.userIds, itemIds: new Int32Array(0), model: serializeFriendModel(model, lists) }),
   );
