@@ -42,7 +42,7 @@ export interface Database extends SqlSession {
   prisma: PrismaClient;
   /** Runs `fn` on a single connection (for transactions and session state). */
   withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
-  /** Counts SQL statements Prisma sends, for tests that prove batching. */
+  /** Counts SQL statements sent through Prisma and `query`, for tests that prove batching. */
   readonly queryCount: { value: number };
   /** Postgres pool usage for /metrics; absent on PGlite (one connection, no pool). */
   poolStats?(): { total: number; idle: number; waiting: number };
@@ -99,6 +99,7 @@ async function openPostgres(url: string, poolSize: number, onConnectionError: (e
       await pool.query(sql);
     },
     async query(sql, params = []) {
+      queryCount.value++;
       return (await pool.query(sql, params)).rows;
     },
     async withSession(fn) {
@@ -155,6 +156,7 @@ async function openPglite(dataDir: string): Promise<Database> {
       await client.exec(sql);
     },
     async query(sql, params = []) {
+      queryCount.value++;
       return (await client.query(sql, params)).rows as never[];
     },
   };
