@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import cors from 'cors';
@@ -101,11 +101,17 @@ const operationSelection: ApolloServerPlugin<Context> = {
   },
 };
 
-/** SERVICE_UNAVAILABLE anywhere in a response makes it HTTP 503 with Retry-After. */
+/**
+ * Responses are per viewer and never cached: `Cache-Control: no-store`, as Apollo's cache-control
+ * plugin would send without hints. That plugin is disabled because its per-field hook makes
+ * Apollo wrap every resolver of the schema and call it per field (docs/benchmarks.md).
+ * SERVICE_UNAVAILABLE anywhere in a response makes it HTTP 503 with Retry-After.
+ */
 const httpStatus: ApolloServerPlugin<Context> = {
   async requestDidStart() {
     return {
       async willSendResponse({ response }) {
+        response.http.headers.set('cache-control', 'no-store');
         const errors = response.body.kind === 'single' ? response.body.singleResult.errors : response.body.initialResult.errors;
         if (errors?.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) {
           response.http.status = 503;
@@ -223,6 +229,7 @@ export async function createApp(services: AppServices): Promise<App> {
       ...armor.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
       operationSelection,
       httpStatus,
       requestLogger(services),

@@ -25,5 +25,5 @@ export interface Context extends AppServices {
 export function createContext(services: AppServices, viewer: Viewer | null): Context {
   // Shared rows only while change notes flow; otherwise every request reads the database.
   const shared = services.recommender.cachesLive ? services.recommender.sharedRows() : undefined;
-  return { ...services, prisma: services.db.prisma, viewer, loaders: createLoaders(services.db.prisma, viewer, shared) };
+  return { ...services, prisma: services.db.prisma, viewer, loaders: createLoaders(services.db, viewer, shared) };
 }

@@ -43,8 +43,8 @@ export function echoLines(stream: NodeJS.ReadableStream | null, prefix: string, 
 
 /**
  * Runs a TypeScript entry point to completion. Under GNU time when present, which reports the
- * peak RSS of the process tree it waited for (training runs in a worker thread of this same
- * process, so the worker's memory is included).
+ * peak RSS of the process tree it waited for: the largest single process's peak (training
+ * runs in a child process of the entry, so this is the larger of the two, not their sum).
  */
 export async function runTsEntry(entry: string, args: string[], env: NodeJS.ProcessEnv, prefix: string): Promise<ChildResult> {
   const timeFile = path.join(projectRoot(), '.bench', `time-${process.pid}-${Date.now()}.txt`);

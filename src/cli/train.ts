@@ -15,7 +15,7 @@ import { startRetrain } from '../jobs/retrain';
 import { createLogger } from '../logger';
 import type { ModelKind } from '../recommender/artifact';
 
-const STAGES = ['snapshot', 'split', 'train', 'evaluate', 'refit', 'serialize', 'evaluateActive'];
+const STAGES = ['snapshot', 'split', 'train', 'evaluate', 'refit', 'lists', 'serialize'];
 
 async function main() {
   const { values } = parseArgs({ options: { kind: { type: 'string', default: 'all' } } });

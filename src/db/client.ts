@@ -37,10 +37,12 @@ export interface Session extends SqlSession {
 
 export interface Database extends SqlSession {
   kind: DatabaseKind;
+  /** The Postgres URL (null on PGlite): lets the training process open its own connection. */
+  url: string | null;
   prisma: PrismaClient;
   /** Runs `fn` on a single connection (for transactions and session state). */
   withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
-  /** Counts SQL statements Prisma sends, for tests that prove batching. */
+  /** Counts SQL statements sent through Prisma and `query`, for tests that prove batching. */
   readonly queryCount: { value: number };
   /** Postgres pool usage for /metrics; absent on PGlite (one connection, no pool). */
   poolStats?(): { total: number; idle: number; waiting: number };
@@ -89,6 +91,7 @@ async function openPostgres(url: string, poolSize: number, onConnectionError: (e
   const { prisma, queryCount } = countingPrisma(new PrismaPg(pool));
   return {
     kind: 'postgres',
+    url,
     prisma,
     queryCount,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
@@ -96,6 +99,7 @@ async function openPostgres(url: string, poolSize: number, onConnectionError: (e
       await pool.query(sql);
     },
     async query(sql, params = []) {
+      queryCount.value++;
       return (await pool.query(sql, params)).rows;
     },
     async withSession(fn) {
@@ -152,11 +156,13 @@ async function openPglite(dataDir: string): Promise<Database> {
       await client.exec(sql);
     },
     async query(sql, params = []) {
+      queryCount.value++;
       return (await client.query(sql, params)).rows as never[];
     },
   };
   return {
     kind: 'pglite',
+    url: null,
     prisma,
     queryCount,
     ...session,

@@ -7,6 +7,7 @@
 import DataLoader from 'dataloader';
 import type { Interaction, Item, PrismaClient, User } from '../generated/prisma/client';
 import { notFound } from '../errors';
+import type { SqlSession } from './client';
 
 type Viewer = { userId: number } | null;
 
@@ -26,7 +27,7 @@ function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K, what: 
   return keys.map((key) => map.get(key) ?? notFound(what));
 }
 
-function countsByKey(keys: readonly number[], rows: { key: number; count: bigint | number }[]): number[] {
+function countsByKey(keys: readonly number[], rows: { key: number; count: bigint | number | string }[]): number[] {
   const map = new Map(rows.map((row) => [Number(row.key), Number(row.count)]));
   return keys.map((key) => map.get(key) ?? 0);
 }
@@ -48,7 +49,8 @@ function firstPageLoader<T>(
   });
 }
 
-export function createLoaders(prisma: PrismaClient, viewer: Viewer, shared?: SharedRows) {
+export function createLoaders(db: SqlSession & { prisma: PrismaClient }, viewer: Viewer, shared?: SharedRows) {
+  const { prisma } = db;
   const viewerId = viewer?.userId ?? 0;
 
   // Users in a block relation with the viewer, either direction: they vanish from each other's views.
@@ -61,10 +63,9 @@ export function createLoaders(prisma: PrismaClient, viewer: Viewer, shared?: Sha
     return blockedSet;
   };
 
+  // Counts go straight to the driver: through Prisma's raw query a count costs about three times the CPU.
   const countQuery = (sql: string) =>
-    new DataLoader<number, number>(async (keys) =>
-      countsByKey(keys, await prisma.$queryRawUnsafe<{ key: number; count: bigint }[]>(sql, [...keys])),
-    );
+    new DataLoader<number, number>(async (keys) => countsByKey(keys, await db.query<{ key: number; count: string }>(sql, [[...keys]])));
 
   return {
     blockedWithViewer,
@@ -96,10 +97,10 @@ export function createLoaders(prisma: PrismaClient, viewer: Viewer, shared?: Sha
       `SELECT "userId" AS key, count(*) AS count FROM "Interaction" WHERE "userId" = ANY($1::int[]) GROUP BY 1`,
     ),
     itemCountsByType: new DataLoader<number, { type: string; count: number }[]>(async (ids) => {
-      const rows = await prisma.$queryRawUnsafe<{ key: number; type: string; count: bigint }[]>(
+      const rows = await db.query<{ key: number; type: string; count: string }>(
         `SELECT "itemId" AS key, type::text AS type, count(*) AS count FROM "Interaction"
          WHERE "itemId" = ANY($1::int[]) GROUP BY 1, 2 ORDER BY 1, 2`,
-        [...ids],
+        [[...ids]],
       );
       return ids.map((id) =>
         rows.filter((row) => Number(row.key) === id).map((row) => ({ type: row.type, count: Number(row.count) })),

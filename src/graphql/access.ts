@@ -31,10 +31,23 @@ export function requireSelfOrAdmin(ctx: Context, userId: number): void {
   if (!isSelf(ctx, userId) && !isAdmin(ctx)) throw forbidden('Only this user or an admin may do this');
 }
 
-export async function canSeeUser(ctx: Context, user: User): Promise<boolean> {
+/** Whether the viewer may see the user, or null when that depends on a block between them. */
+function userVisibility(ctx: Context, user: User): boolean | null {
   if (isAdmin(ctx) || isSelf(ctx, user.id)) return true;
   if (user.erasedAt) return false;
-  return !(await ctx.loaders.blockedWithViewer()).has(user.id);
+  return null;
+}
+
+export async function canSeeUser(ctx: Context, user: User): Promise<boolean> {
+  return userVisibility(ctx, user) ?? !(await ctx.loaders.blockedWithViewer()).has(user.id);
+}
+
+/** The users of `ids` the viewer may see, in order, null where there is none: `visibleItems` for users. */
+export async function visibleUsers(ctx: Context, ids: readonly number[]): Promise<(User | null)[]> {
+  const users = (await ctx.loaders.user.loadMany(ids)).map((row) => (row instanceof Error ? nullIfMissing(row) : row));
+  const visibility = users.map((user) => user && userVisibility(ctx, user));
+  const blocked = users.some((user, i) => user && visibility[i] === null) ? await ctx.loaders.blockedWithViewer() : null;
+  return users.map((user, i) => (user && (visibility[i] ?? !blocked?.has(user.id)) ? user : null));
 }
 
 export async function visibleUser(ctx: Context, user: User | null): Promise<User | null> {
@@ -68,15 +81,41 @@ export async function nameableForActivity(ctx: Context, users: User[]): Promise<
   return (await nameableAsSimilar(ctx, users.map((user) => ({ user })))).map((row) => row.user);
 }
 
-export async function canSeeItem(ctx: Context, item: Item): Promise<boolean> {
+/** Whether the viewer may see the item, or its author's id when that depends on a block between them. */
+function itemVisibility(ctx: Context, item: Item): boolean | number {
   if (isAdmin(ctx)) return true;
   if (item.authorId !== null && isSelf(ctx, item.authorId)) return true;
   if (item.hidden) return false;
-  return item.authorId === null || !(await ctx.loaders.blockedWithViewer()).has(item.authorId);
+  return item.authorId ?? true;
+}
+
+export async function canSeeItem(ctx: Context, item: Item): Promise<boolean> {
+  const visibility = itemVisibility(ctx, item);
+  return typeof visibility === 'boolean' ? visibility : !(await ctx.loaders.blockedWithViewer()).has(visibility);
 }
 
 export async function visibleItem(ctx: Context, item: Item | null): Promise<Item | null> {
   return item && (await canSeeItem(ctx, item)) ? item : null;
+}
+
+/**
+ * The items of `ids` the viewer may see, in order, null where there is no row or it is not
+ * visible: the same rule as `visibleItem`, decided for a whole page with one batch load and at
+ * most one look at the block set, instead of a chain of promises per item.
+ */
+export async function visibleItems(ctx: Context, ids: readonly number[]): Promise<(Item | null)[]> {
+  const items = (await ctx.loaders.item.loadMany(ids)).map((row) => (row instanceof Error ? nullIfMissing(row) : row));
+  const visibility = items.map((item) => item && itemVisibility(ctx, item));
+  const blocked = visibility.some((v) => typeof v === 'number') ? await ctx.loaders.blockedWithViewer() : null;
+  return items.map((item, i) => {
+    const v = visibility[i];
+    return v === true || (typeof v === 'number' && !blocked?.has(v)) ? item : null;
+  });
+}
+
+function nullIfMissing(error: unknown): null {
+  if (error instanceof GraphQLError && error.extensions.code === ErrorCode.NOT_FOUND) return null;
+  throw error;
 }
 
 /** Loader lookup that yields null for a missing row; other failures still throw. */
@@ -84,7 +123,6 @@ export async function loadOrNull<K, V>(loader: { load(key: K): Promise<V> }, key
   try {
     return await loader.load(key);
   } catch (error) {
-    if (error instanceof GraphQLError && error.extensions.code === ErrorCode.NOT_FOUND) return null;
-    throw error;
+    return nullIfMissing(error);
   }
 }

@@ -44,21 +44,18 @@ export interface Connection<T> {
 }
 
 /**
- * Builds a connection from up to limit+1 rows (the extra row only says a next page exists).
- * `extra` adds per-edge fields such as a score.
+ * A cursor encoded only if the query selects it (a JSON and a base64 pass each; most pages are
+ * rendered without cursors): graphql-js's default resolver calls a function-valued field.
+ * Typed as the string it resolves to; nothing in the resolvers reads a cursor itself.
  */
-export function toConnection<T, E extends object = object>(
-  rows: T[],
-  page: Page<unknown>,
-  keyOf: (row: T) => unknown,
-  extra?: (row: T) => E,
-): { edges: ({ cursor: string; node: T } & E)[]; pageInfo: Connection<T>['pageInfo'] } {
+function lazyCursor(key: () => unknown): string {
+  return (() => encodeCursor(key())) as unknown as string;
+}
+
+/** Builds a connection from up to limit+1 rows (the extra row only says a next page exists). */
+export function toConnection<T>(rows: T[], page: Page<unknown>, keyOf: (row: T) => unknown): Connection<T> {
   const hasNextPage = rows.length > page.limit;
-  const edges = rows.slice(0, page.limit).map((row) => ({
-    cursor: encodeCursor(keyOf(row)),
-    node: row,
-    ...(extra ? extra(row) : ({} as E)),
-  }));
+  const edges = rows.slice(0, page.limit).map((row) => ({ cursor: lazyCursor(() => keyOf(row)), node: row }));
   return {
     edges,
     pageInfo: {
@@ -68,6 +65,11 @@ export function toConnection<T, E extends object = object>(
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
   };
+}
+
+/** The connection with each edge rebuilt from its node and cursor (e.g. to add a score). */
+export function mapEdges<T, E>(connection: Connection<T>, edgeOf: (node: T, cursor: string) => E) {
+  return { pageInfo: connection.pageInfo, edges: connection.edges.map((edge) => edgeOf(edge.node, edge.cursor)) };
 }
 
 // Cursors are client-controlled: every key is checked to fit the column it is compared with,

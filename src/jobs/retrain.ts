@@ -1,6 +1,6 @@
 /**
  * The retrain job: the only bridge between training and serving. It snapshots the database,
- * trains in a worker thread, stores the version, promotes it when it is not worse than the
+ * trains in a child process, stores the version, promotes it when it is not worse than the
  * active one on the same validation data, and records the run. A failure is recorded and
  * leaves the active version serving. With several processes on one Postgres database, an
  * advisory lock lets exactly one of them train a kind at a time; if the connection holding it
@@ -12,11 +12,10 @@ import type { Database } from '../db/client';
 import type { TrainingRun } from '../generated/prisma/client';
 import type { Logger } from '../logger';
 import type { ModelKind } from '../recommender/artifact';
-import { activateVersion, activeVersionSummary, pruneVersions, readArtifact, writeArtifact } from '../recommender/registry';
+import { activateVersion, activeVersionSummary, pruneVersions, writeArtifact } from '../recommender/registry';
 import { currentWatermark, sameWatermark, takeSnapshot, type Watermark } from '../recommender/snapshot';
-import { untrainable } from '../recommender/train/data';
 import { isNotWorse, type ValidationMetrics } from '../recommender/train/evaluate';
-import type { Progress, TrainJob, TrainResult } from '../recommender/train/pipeline';
+import type { Progress, SkippedRun, TrainJob, TrainResult } from '../recommender/train/pipeline';
 import { trainInWorker } from '../recommender/train/spawn';
 import { recordTrainingRun } from '../metrics/registry';
 
@@ -28,8 +27,8 @@ export interface RetrainDeps {
   logger: Logger;
   /** Called after a promotion so this process serves the new version at once. */
   onPromoted?: (kind: ModelKind) => Promise<void>;
-  /** Where training runs; a worker thread unless a test substitutes a failing one. Stops when `signal` aborts. */
-  train?: (job: TrainJob, progress: Progress, signal: AbortSignal) => Promise<TrainResult>;
+  /** Where training runs; a child process (train/spawn.ts) unless a test substitutes a failing one. Stops when `signal` aborts. */
+  train?: (job: TrainJob, progress: Progress, signal: AbortSignal) => Promise<TrainResult | SkippedRun>;
   progress?: Progress;
   /** Model parameters for this run (defaults: each model's own). */
   params?: Record<string, unknown>;
@@ -230,25 +229,14 @@ async function execute(deps: RetrainDeps, run: TrainingRun, lock: TrainingLock):
       return await finish({ state: 'SUCCEEDED', outcome: 'SKIPPED' });
     }
     const started = Date.now();
-    deps.progress?.('snapshot');
-    const snapshot = await guarded(takeSnapshot(db));
-    const cannot = untrainable(kind, snapshot);
-    if (cannot) {
-      log.info({ reason: cannot }, 'nothing to train on: skipped');
-      return await finish({ state: 'SUCCEEDED', outcome: 'SKIPPED', error: cannot });
-    }
-    const activeArtifact = active ? await guarded(readArtifact(db, active.id)) : null;
+    // On Postgres the training process reads the snapshot itself: the server's event loop only
+    // hands over the job. PGlite cannot be shared with another process.
+    const source: TrainJob['source'] = db.url ? { databaseUrl: db.url } : { snapshot: await guarded(takeSnapshot(db)) };
     const params = deps.params ?? {};
     const train = deps.train ?? trainInWorker;
     const result = await guarded(
       train(
-        {
-          kind,
-          snapshot,
-          params,
-          active: activeArtifact,
-          activeMetrics: storedMetrics(active?.metrics),
-        },
+        { kind, source, params, activeMetrics: storedMetrics(active?.metrics) },
         (stage) => {
           log.info({ stage }, 'training');
           deps.progress?.(stage);
@@ -256,6 +244,10 @@ async function execute(deps: RetrainDeps, run: TrainingRun, lock: TrainingLock):
         lock.signal,
       ),
     );
+    if ('skipped' in result) {
+      log.info({ reason: result.skipped }, 'nothing to train on: skipped');
+      return await finish({ state: 'SUCCEEDED', outcome: 'SKIPPED', error: result.skipped });
+    }
     await lock.confirm();
     const promote = isNotWorse(result.metrics, result.activeMetrics);
     const version = await prisma.modelVersion.create({
@@ -270,7 +262,7 @@ async function execute(deps: RetrainDeps, run: TrainingRun, lock: TrainingLock):
         artifact: Buffer.alloc(0),
         artifactBytes: result.artifact.length,
         checksum: result.checksum,
-        dataWatermark: snapshot.watermark as never,
+        dataWatermark: result.watermark as never,
       },
       omit: { artifact: true },
     });

@@ -15,7 +15,7 @@ import type { Logger } from '../logger';
 import { unpackArtifact } from '../recommender/artifact';
 import { deserializeFriendArtifact } from '../recommender/friends/artifact';
 import type { FriendModel } from '../recommender/friends/model';
-import { deserialize as deserializeItemModel } from '../recommender/items/artifact';
+import { deserialize as deserializeItemModel, deserializeLists } from '../recommender/items/artifact';
 import type { VersionSummary } from '../recommender/registry';
 import { readArtifact } from '../recommender/registry';
 import type { Serving } from '../recommender/serve/active-models';
@@ -70,7 +70,7 @@ export class ArmModels {
         if (!version || !row) throw new Error('the version no longer exists');
         const artifact = unpackArtifact(row.artifact, row.checksum);
         let model: LoadedItemModel | LoadedFriendModel;
-        if (version.kind === 'ITEMS') model = new LoadedItemModel(deserializeItemModel(artifact.model), artifact.userIds, artifact.itemIds);
+        if (version.kind === 'ITEMS') model = new LoadedItemModel(deserializeItemModel(artifact.model), artifact.userIds, artifact.itemIds, deserializeLists(artifact.model));
         else {
           const friends = deserializeFriendArtifact(artifact.model);
           model = await bindToCurrentGraph(this.db, friends.model, friends.lists ? new StoredSuggestions(friends.lists, artifact.userIds) : null);

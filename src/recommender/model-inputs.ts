@@ -5,6 +5,7 @@
 import { cooToCsr, graphCsr } from './sparse';
 import { buildInteractions, type FriendTrainingData } from './friends/data';
 import { type ItemTrainingData } from './items/data';
+import { canonicalHistory, type CanonicalHistory } from './items/stored-lists';
 import type { Snapshot } from './snapshot';
 
 /** `drop[p] = 1` leaves snapshot pair p out. */
@@ -56,4 +57,48 @@ export function friendTrainingData(s: FriendGraphInput, drop?: Uint8Array): Frie
     follows: graphCsr(s.userIds.length, from, to),
     interactions: values.length > 0 ? buildInteractions(s.userIds.length, s.itemIds.length, users, items, values) : undefined,
   };
+}
+
+/**
+ * Each user's serving state as the snapshot saw it, in model indices: what loadUserState
+ * (user-state.ts) would read for them then. History weights are the undecayed type sums, a
+ * HIDE hides the item, and a followee counts when no block stands between the two and they
+ * are public or follow back. Users without interactions are left out (they rank live).
+ */
+export function* servingHistories(s: Snapshot): Generator<CanonicalHistory> {
+  const numUsers = s.userIds.length;
+  const pairs = cooToCsr(numUsers, s.pairUsers, Int32Array.from(s.pairUsers, (_, p) => p));
+  const follows = cooToCsr(numUsers, s.followFrom, s.followTo);
+  const edge = (a: number, b: number) => a * numUsers + b;
+  const followSet = new Set<number>();
+  for (let e = 0; e < s.followFrom.length; e++) followSet.add(edge(s.followFrom[e], s.followTo[e]));
+  const blocked = new Set<number>();
+  for (let e = 0; e < s.blockFrom.length; e++) {
+    blocked.add(edge(s.blockFrom[e], s.blockTo[e]));
+    blocked.add(edge(s.blockTo[e], s.blockFrom[e]));
+  }
+  for (let u = 0; u < numUsers; u++) {
+    if (pairs.indptr[u + 1] === pairs.indptr[u]) continue;
+    const items: number[] = [];
+    const weights: number[] = [];
+    const hidden: number[] = [];
+    for (let q = pairs.indptr[u]; q < pairs.indptr[u + 1]; q++) {
+      const p = pairs.indices[q];
+      if (s.pairWeights[p] < 0) hidden.push(s.pairItems[p]);
+      else {
+        items.push(s.pairItems[p]);
+        weights.push(s.pairTypeWeights[p]);
+      }
+    }
+    const followees: number[] = [];
+    const friends: number[] = [];
+    for (let q = follows.indptr[u]; q < follows.indptr[u + 1]; q++) {
+      const v = follows.indices[q];
+      if (blocked.has(edge(u, v))) continue;
+      const mutual = followSet.has(edge(v, u));
+      if (!s.userPrivate[v] || mutual) followees.push(v);
+      if (mutual) friends.push(v);
+    }
+    yield canonicalHistory({ user: u, items, weights, hidden, followees, friends });
+  }
 }

@@ -2,7 +2,7 @@
  * Model versions and training runs as rows. Promotion, rollback and pruning are written
  * here once; exactly one version per kind is ACTIVE.
  */
-import type { Database } from '../db/client';
+import type { Database, SqlSession } from '../db/client';
 import type { PrismaClient, ModelVersion, TrainingRun } from '../generated/prisma/client';
 import type { ModelKind } from './artifact';
 
@@ -16,7 +16,7 @@ export function activeVersionSummary(prisma: PrismaClient, kind: ModelKind): Pro
  * Artifact bytes go through the driver as a bytea parameter or column. Prisma's Bytes would
  * pass through a base64 string, which V8 caps at 512 MB and which doubles the memory.
  */
-export async function readArtifact(db: Database, id: number): Promise<{ artifact: Uint8Array; checksum: string } | null> {
+export async function readArtifact(db: SqlSession, id: number): Promise<{ artifact: Uint8Array; checksum: string } | null> {
   const [row] = await db.query<{ artifact: Uint8Array; checksum: string }>(
     `SELECT artifact, checksum FROM "ModelVersion" WHERE id = $1`,
     [id],

@@ -5,7 +5,7 @@
  * weight: the sum of per-type weights with exponential time decay; a HIDE anywhere makes the
  * pair negative.
  */
-import type { Database } from '../db/client';
+import type { SqlSession } from '../db/client';
 import { DEFAULT_TYPE_WEIGHTS } from './serve/fallbacks';
 
 export interface SnapshotOptions {
@@ -25,9 +25,16 @@ export interface Snapshot {
   pairWeights: Float32Array;
   /** Latest interaction time of the pair, Unix seconds. */
   pairTimes: Float64Array;
+  /** The pair's summed type weights without decay, as a user's serving state weighs it (user-state.ts). */
+  pairTypeWeights: Float32Array;
   /** Directed follows as index pairs. */
   followFrom: Int32Array;
   followTo: Int32Array;
+  /** 1 for a private account. */
+  userPrivate: Uint8Array;
+  /** Blocks as index pairs (blocker, blocked). */
+  blockFrom: Int32Array;
+  blockTo: Int32Array;
   itemCategory: Int32Array;
   categories: string[];
   itemTagPtr: Int32Array;
@@ -47,7 +54,7 @@ export interface Watermark {
   latestFollowAt: string | null;
 }
 
-export async function currentWatermark(db: Database): Promise<Watermark> {
+export async function currentWatermark(db: SqlSession): Promise<Watermark> {
   const [row] = await db.query<{ max: string | null; n: string; f: string; fmax: Date | null }>(
     `SELECT (SELECT max(id)::text FROM "Interaction") AS max, (SELECT count(*)::text FROM "Interaction") AS n,
             (SELECT count(*)::text FROM "Follow") AS f, (SELECT max("createdAt") FROM "Follow") AS fmax`,
@@ -70,7 +77,7 @@ export function sameWatermark(a: Watermark, b: Watermark): boolean {
 }
 
 async function* pages<T extends { k: number | string }>(
-  db: Database,
+  db: SqlSession,
   sql: (afterParam: string) => string,
   first: number | string,
   batchSize: number,
@@ -85,7 +92,7 @@ async function* pages<T extends { k: number | string }>(
   }
 }
 
-export async function takeSnapshot(db: Database, options: SnapshotOptions = {}): Promise<Snapshot> {
+export async function takeSnapshot(db: SqlSession, options: SnapshotOptions = {}): Promise<Snapshot> {
   const batch = options.batchSize ?? 20000;
   const weights = { ...DEFAULT_TYPE_WEIGHTS, ...options.typeWeights };
   const halfLife = (options.decayHalfLifeDays ?? 180) * 86400;
@@ -94,15 +101,17 @@ export async function takeSnapshot(db: Database, options: SnapshotOptions = {}):
 
   const userIndex = new Map<number, number>();
   const userIds: number[] = [];
-  for await (const rows of pages<{ k: number }>(
+  const userPrivate: number[] = [];
+  for await (const rows of pages<{ k: number; private: boolean }>(
     db,
-    (p) => `SELECT id AS k FROM "User" WHERE "erasedAt" IS NULL AND id > ${p} ORDER BY id`,
+    (p) => `SELECT id AS k, "isPrivate" AS private FROM "User" WHERE "erasedAt" IS NULL AND id > ${p} ORDER BY id`,
     0,
     batch,
   )) {
     for (const row of rows) {
       userIndex.set(row.k, userIds.length);
       userIds.push(row.k);
+      userPrivate.push(row.private ? 1 : 0);
     }
     progress('users', userIds.length);
   }
@@ -147,6 +156,7 @@ export async function takeSnapshot(db: Database, options: SnapshotOptions = {}):
   const pairItems: number[] = [];
   const pairWeights: number[] = [];
   const pairTimes: number[] = [];
+  const pairTypeWeights: number[] = [];
   const hides = new Set<number>();
   const numItems = itemIds.length;
   let seen = 0;
@@ -173,8 +183,12 @@ export async function takeSnapshot(db: Database, options: SnapshotOptions = {}):
         pairItems.push(i);
         pairWeights.push(0);
         pairTimes.push(time);
+        pairTypeWeights.push(0);
       }
-      if (row.type !== 'HIDE') pairWeights[p] += w;
+      if (row.type !== 'HIDE') {
+        pairWeights[p] += w;
+        pairTypeWeights[p] += weights[row.type] ?? 1;
+      }
       if (time > pairTimes[p]) pairTimes[p] = time;
     }
     seen += rows.length;
@@ -205,6 +219,27 @@ export async function takeSnapshot(db: Database, options: SnapshotOptions = {}):
     after = [rows[rows.length - 1].followerId, rows[rows.length - 1].followeeId];
   }
 
+  const blockFrom: number[] = [];
+  const blockTo: number[] = [];
+  let afterBlock: [number, number] = [0, 0];
+  for (;;) {
+    const rows = await db.query<{ blockerId: number; blockedId: number }>(
+      `SELECT "blockerId", "blockedId" FROM "Block" WHERE ("blockerId", "blockedId") > ($1, $2)
+       ORDER BY "blockerId", "blockedId" LIMIT ${batch}`,
+      afterBlock,
+    );
+    for (const row of rows) {
+      const a = userIndex.get(row.blockerId);
+      const b = userIndex.get(row.blockedId);
+      if (a !== undefined && b !== undefined) {
+        blockFrom.push(a);
+        blockTo.push(b);
+      }
+    }
+    if (rows.length < batch) break;
+    afterBlock = [rows[rows.length - 1].blockerId, rows[rows.length - 1].blockedId];
+  }
+
   return {
     userIds: Int32Array.from(userIds),
     itemIds: Int32Array.from(itemIds),
@@ -212,8 +247,12 @@ export async function takeSnapshot(db: Database, options: SnapshotOptions = {}):
     pairItems: Int32Array.from(pairItems),
     pairWeights: Float32Array.from(pairWeights),
     pairTimes: Float64Array.from(pairTimes),
+    pairTypeWeights: Float32Array.from(pairTypeWeights),
     followFrom: Int32Array.from(followFrom),
     followTo: Int32Array.from(followTo),
+    userPrivate: Uint8Array.from(userPrivate),
+    blockFrom: Int32Array.from(blockFrom),
+    blockTo: Int32Array.from(blockTo),
     itemCategory: Int32Array.from(itemCategory),
     categories: [...categoryIndex.keys()],
     itemTagPtr: Int32Array.from(itemTagPtr),

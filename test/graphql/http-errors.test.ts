@@ -33,6 +33,13 @@ describe('automatic persisted queries in production mode', () => {
     expect(hit.body).toEqual(register.body);
   });
 
+  it('marks answers and refusals as never to be cached (they are per viewer)', async () => {
+    const answer = await post(t.server.url, { query: '{ __typename }' });
+    expect(answer.body.data).toEqual({ __typename: 'Query' });
+    expect(answer.headers.get('cache-control')).toBe('no-store');
+    expect((await post(t.server.url, { query: '{ nope }' })).headers.get('cache-control')).toBe('no-store');
+  });
+
   it('keeps parse and validation codes but masks unexpected errors', async () => {
     expect((await post(t.server.url, { query: '{' })).body.errors[0].extensions.code).toBe('GRAPHQL_PARSE_FAILED');
     expect((await post(t.server.url, { query: '{ nope }' })).body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');

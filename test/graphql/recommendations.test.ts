@@ -84,6 +84,27 @@ describe('recommendation API (fallbacks)', () => {
   });
 });
 
+describe('what ranked lists may show', () => {
+  it('drops hidden items and items of an author in a block with the viewer, in either direction', async () => {
+    const [viewer, blocker, blocked, fan] = [await t.make.user(), await t.make.user(), await t.make.user(), await t.make.user()];
+    const seed = await t.make.item();
+    const open = await t.make.item();
+    const hidden = await t.make.item({ hidden: true });
+    const [byBlocker, byBlocked] = [await t.make.item({ authorId: blocker.id }), await t.make.item({ authorId: blocked.id })];
+    for (const item of [seed, open, hidden, byBlocker, byBlocked]) await t.make.interaction(fan.id, item.id, 'LIKE');
+    await t.make.block(blocker.id, viewer.id);
+    await t.make.block(viewer.id, blocked.id);
+    const similar = async (token: string) => {
+      const res = await t.gql(`{ item(id: "${iid(seed.id)}") { similarItems(first: 10) { edges { node { id } } } } }`, {}, token);
+      return res.data.item.similarItems.edges.map((e: any) => e.node.id).sort();
+    };
+    expect(await similar(await t.tokenFor(viewer.id))).toEqual([iid(open.id)]);
+    expect(await similar(await t.tokenFor(blocker.id))).toEqual([iid(open.id), iid(byBlocker.id), iid(byBlocked.id)].sort());
+    // Admins see past blocks.
+    expect(await similar(await t.tokenFor(viewer.id, true))).toEqual([iid(open.id), iid(byBlocker.id), iid(byBlocked.id)].sort());
+  });
+});
+
 describe('model administration', () => {
   it('lists model versions and training runs to admins only', async () => {
     const admin = await t.make.user();

@@ -3,9 +3,10 @@ import { randomUUID } from 'node:crypto';
 import type { Item, User } from '../../generated/prisma/client';
 import type { Resolvers } from '../../generated/graphql';
 import type { Context } from '../../context';
+import type { ServedItem } from '../../recommender/serve/service';
 import { badInput } from '../../errors';
-import { isSelf, loadOrNull, nameableAsSimilar, nameableForActivity, requireSelfOrAdmin, visibleItem, visibleUser } from '../access';
-import { isOffsetKey, readPage, toConnection, type Page } from '../pagination';
+import { isSelf, loadOrNull, nameableAsSimilar, nameableForActivity, requireSelfOrAdmin, visibleItem, visibleItems, visibleUsers } from '../access';
+import { isOffsetKey, mapEdges, readPage, toConnection, type Page } from '../pagination';
 import { checkRecommendationFilter, normaliseTags } from '../validation';
 import { shownFriendReasons, shownItemReasons } from './reasons';
 import { recordRecommendation } from '../../metrics/registry';
@@ -31,7 +32,7 @@ function selects(info: GraphQLResolveInfo, ...path: string[]): boolean {
   return info.fieldNodes.some((node: FieldNode) => within(node.selectionSet, path));
 }
 
-async function visibleUsers(ctx: Context, ids: number[], max: number): Promise<User[]> {
+async function firstVisibleUsers(ctx: Context, ids: number[], max: number): Promise<User[]> {
   return (await visibleUsersInOrder(ctx, ids)).filter((user): user is User => user !== null).slice(0, max);
 }
 
@@ -42,13 +43,12 @@ async function withVisibleUser<T>(ctx: Context, rows: T[], idOf: (row: T) => num
 }
 
 async function visibleUsersInOrder(ctx: Context, ids: number[]): Promise<(User | null)[]> {
-  const users = await Promise.all(ids.map(async (id) => visibleUser(ctx, await loadOrNull(ctx.loaders.user, id))));
-  return users.map((user) => (user && !user.erasedAt ? user : null));
+  return (await visibleUsers(ctx, ids)).map((user) => (user && !user.erasedAt ? user : null));
 }
 
 /** Resolves scored ids to visible items, keeping rank order; drops what the viewer may not see. */
 async function scoredItems<T extends { score: number }>(ctx: Context, rows: (T & { id: number })[]) {
-  const items = await Promise.all(rows.map(async (row) => visibleItem(ctx, await loadOrNull(ctx.loaders.item, row.id))));
+  const items = await visibleItems(ctx, rows.map((row) => row.id));
   return rows.flatMap((row, i) => (items[i] ? [{ ...row, item: items[i] as Item }] : []));
 }
 
@@ -69,7 +69,7 @@ function rankedConnection<T>(rows: T[], page: Page<number>) {
 export const recommendationResolvers: Resolvers = {
   // Resolved only when a client selects them: each costs loads.
   RecommendationReason: {
-    users: async (reason, _, ctx) => nameableForActivity(ctx, await visibleUsers(ctx, reason.userIds, 3)),
+    users: async (reason, _, ctx) => nameableForActivity(ctx, await firstVisibleUsers(ctx, reason.userIds, 3)),
     item: async (reason, _, ctx) => (reason.itemId ? visibleItem(ctx, await loadOrNull(ctx.loaders.item, reason.itemId)) : null),
   },
 
@@ -87,8 +87,7 @@ export const recommendationResolvers: Resolvers = {
         start + page.limit + 1,
         await ctx.loaders.blockedWithViewer(),
       );
-      const connection = rankedConnection(await scoredItems(ctx, rows), page);
-      return { ...connection, edges: connection.edges.map((e) => ({ cursor: e.cursor, node: e.node.row.item, score: e.node.row.score })) };
+      return mapEdges(rankedConnection(await scoredItems(ctx, rows), page), ({ row }, cursor) => ({ cursor, node: row.item, score: row.score }));
     },
   },
 
@@ -110,27 +109,24 @@ export const recommendationResolvers: Resolvers = {
       });
       recordRecommendation('items', result.source);
       const recommendationId = page.after?.[1] ?? result.recommendationId;
-      const visible = await scoredItems(ctx, result.items.map((row) => ({ ...row, id: row.itemId })));
-      const slice = visible.slice(start, start + page.limit + 1);
+      const items = await visibleItems(ctx, result.items.map((row) => row.itemId));
+      // The page's visible entries with their offsets in the visible list (cursors keep them).
+      const slice: { row: ServedItem; item: Item; offset: number }[] = [];
+      for (let i = 0, offset = 0; i < items.length && slice.length <= page.limit; i++) {
+        const item = items[i];
+        if (!item) continue;
+        if (offset >= start) slice.push({ row: result.items[i] as ServedItem, item, offset });
+        offset++;
+      }
       // Explaining costs about as much as ranking: only for the page served, only when asked.
-      const reasons = selects(info, 'edges', 'reasons') ? result.explain(slice) : slice.map(() => []);
+      const reasons = selects(info, 'edges', 'reasons') ? result.explain(slice.map((entry) => entry.row)) : null;
       // An admin looking at someone's list is not that user seeing it: only the user's own views count.
-      if (isSelf(ctx, user.id)) ctx.online.recordImpression({ recommendationId, viewerId: user.id, kind: 'ITEMS', surface: 'recommendedItems', versionId: result.versionId, choice: arm, shownIds: slice.slice(0, page.limit).map((row) => row.item.id), offset: start });
-      const connection = toConnection(
-        slice.map((row, i) => ({ row, offset: start + i })),
-        { limit: page.limit, after: page.after },
-        (entry) => [entry.offset, recommendationId],
-      );
+      if (isSelf(ctx, user.id)) ctx.online.recordImpression({ recommendationId, viewerId: user.id, kind: 'ITEMS', surface: 'recommendedItems', versionId: result.versionId, choice: arm, shownIds: slice.slice(0, page.limit).map((entry) => entry.item.id), offset: start });
+      const connection = toConnection(slice, { limit: page.limit, after: page.after }, (entry) => [entry.offset, recommendationId]);
       return {
         recommendationId,
         source: result.source,
-        pageInfo: connection.pageInfo,
-        edges: connection.edges.map((edge) => ({
-          cursor: edge.cursor,
-          node: edge.node.row.item,
-          score: edge.node.row.score,
-          reasons: reasons[edge.node.offset - start],
-        })),
+        ...mapEdges(connection, (entry, cursor) => ({ cursor, node: entry.item, score: entry.row.score, reasons: reasons?.[entry.offset - start] ?? [] })),
       };
     },
     friendSuggestions: async (user, args, ctx) => {
@@ -149,7 +145,7 @@ export const recommendationResolvers: Resolvers = {
           // A function field: graphql-js calls it only when the query selects mutualFriends (or
           // reasons, which must not claim MUTUAL_FRIENDS the viewer cannot see); loaded once.
           let mutual: Promise<User[]> | null = null;
-          const mutualFriends = () => (mutual ??= visibleUsers(ctx, edge.node.row.mutualFriendIds, MAX_MUTUAL_SHOWN));
+          const mutualFriends = () => (mutual ??= firstVisibleUsers(ctx, edge.node.row.mutualFriendIds, MAX_MUTUAL_SHOWN));
           return {
             cursor: edge.cursor,
             node: edge.node.row.user,
@@ -166,8 +162,8 @@ export const recommendationResolvers: Resolvers = {
       const page = offsetPage(ctx, args);
       const start = page.after === null ? 0 : page.after + 1;
       const rows = await ctx.recommender.similarUsers(user.id, start + page.limit + 1);
-      const connection = rankedConnection(await nameableAsSimilar(ctx, await withVisibleUser(ctx, rows, (row) => row.id)), page);
-      return { ...connection, edges: connection.edges.map((e) => ({ cursor: e.cursor, node: e.node.row.user, score: e.node.row.score })) };
+      const rankedRows = await nameableAsSimilar(ctx, await withVisibleUser(ctx, rows, (row) => row.id));
+      return mapEdges(rankedConnection(rankedRows, page), ({ row }, cursor) => ({ cursor, node: row.user, score: row.score }));
     },
   },
 
@@ -184,7 +180,7 @@ export const recommendationResolvers: Resolvers = {
         const shownIds = connection.edges.map((edge) => edge.node.row.item.id);
         ctx.online.recordImpression({ recommendationId: randomUUID(), viewerId, kind: 'ITEMS', surface: 'similarItems', versionId: result.versionId, choice: arm, shownIds, offset: start });
       }
-      return { ...connection, edges: connection.edges.map((e) => ({ cursor: e.cursor, node: e.node.row.item, score: e.node.row.score })) };
+      return mapEdges(connection, ({ row }, cursor) => ({ cursor, node: row.item, score: row.score }));
     },
   },
 };

@@ -6,6 +6,7 @@
  */
 import type { Csr } from '../sparse';
 import { resolveConfig, type ItemModel, type ItemModelConfig } from './model';
+import type { StoredLists } from './stored-lists';
 
 const MAGIC = 0x4c444d49; // "IMDL" little-endian
 const FORMAT_VERSION = 1;
@@ -29,13 +30,15 @@ interface Header {
   numCategories: number;
   ranker: { numFeatures: number; hidden: number; b2: number } | null;
   config: ItemModelConfig;
+  /** Present when the artifact carries lists precomputed by training (stored-lists.ts). */
+  lists?: { depth: number };
   arrays: ArrayEntry[];
 }
 
 const kindOf = (a: Typed): ArrayKind => (a instanceof Int32Array ? 'i32' : a instanceof Float32Array ? 'f32' : 'f64');
 const align8 = (n: number) => (n + 7) & ~7;
 
-export function serialize(model: ItemModel): Uint8Array {
+export function serialize(model: ItemModel, lists: StoredLists | null = null): Uint8Array {
   const arrays = new Map<string, Typed>();
   const putCsr = (name: string, m: Csr | null) => {
     if (!m) return;
@@ -59,6 +62,7 @@ export function serialize(model: ItemModel): Uint8Array {
   putCsr('follows', model.follows);
   const r = model.ranker;
   if (r) for (const key of ['mean', 'std', 'w1', 'b1', 'w2', 'linear'] as const) arrays.set(`ranker.${key}`, r[key]);
+  if (lists) for (const key of ['indptr', 'items', 'scores', 'keys'] as const) arrays.set(`lists.${key}`, lists[key]);
 
   const entries: ArrayEntry[] = [];
   let offset = 0;
@@ -75,6 +79,7 @@ export function serialize(model: ItemModel): Uint8Array {
     numCategories: model.content.numCategories,
     ranker: r ? { numFeatures: r.numFeatures, hidden: r.hidden, b2: r.b2 } : null,
     config: model.config,
+    ...(lists ? { lists: { depth: lists.depth } } : {}),
     arrays: entries,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -92,8 +97,8 @@ export function serialize(model: ItemModel): Uint8Array {
   return out;
 }
 
-/** Throws on a wrong magic number, an unknown format version or a truncated buffer. */
-export function deserialize(bytes: Uint8Array): ItemModel {
+/** The header and a typed-array reader over one artifact's bytes. */
+function open(bytes: Uint8Array) {
   if (bytes.length < 12) throw new Error('item model artifact: too short');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(0, true) !== MAGIC) throw new Error('item model artifact: bad magic number');
@@ -113,7 +118,19 @@ export function deserialize(bytes: Uint8Array): ItemModel {
     // Copy: the source bytes may sit at any alignment and must not be shared with the caller.
     return new ctor(bytes.slice(start, end).buffer) as T;
   };
-  const has = (name: string) => byName.has(name);
+  return { header, get, has: (name: string) => byName.has(name) };
+}
+
+/** The lists precomputed by training, or null for an artifact without them. */
+export function deserializeLists(bytes: Uint8Array): StoredLists | null {
+  const { header, get } = open(bytes);
+  if (!header.lists) return null;
+  return { depth: header.lists.depth, indptr: get('lists.indptr'), items: get('lists.items'), scores: get('lists.scores'), keys: get('lists.keys') };
+}
+
+/** Throws on a wrong magic number, an unknown format version or a truncated buffer. */
+export function deserialize(bytes: Uint8Array): ItemModel {
+  const { header, get, has } = open(bytes);
   const getCsr = (name: string): Csr => ({
     indptr: get<Int32Array>(`${name}.indptr`),
     indices: get<Int32Array>(`${name}.indices`),

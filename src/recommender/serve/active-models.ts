@@ -9,7 +9,7 @@ import type { Database } from '../../db/client';
 import type { Logger } from '../../logger';
 import { unpackArtifact, type Artifact, type ModelKind } from '../artifact';
 import { deserializeFriendArtifact, type FriendArtifact } from '../friends/artifact';
-import { deserialize as deserializeItemModel } from '../items/artifact';
+import { deserialize as deserializeItemModel, deserializeLists } from '../items/artifact';
 import { activeVersionSummary, readArtifact, type VersionSummary } from '../registry';
 import { takeSnapshot } from '../snapshot';
 import { prepareGraphInWorker } from './friend-graph';
@@ -32,6 +32,8 @@ export class ActiveModels {
   readonly rejected = new Map<number, string>();
   private poller: NodeJS.Timeout | null = null;
   private syncing: Promise<void> | null = null;
+  /** A sync asked for while one was running: it runs after it (see sync()). */
+  private queued: Promise<void> | null = null;
   private friendGraphBoundAt = 0;
   private friendGraphMark = '';
   /** Kinds whose last sync failed for a reason other than a corrupt artifact. */
@@ -44,7 +46,8 @@ export class ActiveModels {
 
   async start(pollMs: number): Promise<void> {
     await this.sync();
-    this.poller = setInterval(() => void this.sync(), pollMs);
+    // A poll finding a sync in flight has nothing to add to it.
+    this.poller = setInterval(() => void (this.syncing ?? this.syncNow()), pollMs);
     this.poller.unref();
   }
 
@@ -52,16 +55,29 @@ export class ActiveModels {
   async stop(): Promise<void> {
     if (this.poller) clearInterval(this.poller);
     this.poller = null;
-    await this.syncing;
+    await (this.queued ?? this.syncing);
   }
 
   serving(kind: ModelKind): Serving<LoadedItemModel> | Serving<LoadedFriendModel> {
     return kind === 'ITEMS' ? this.items : this.friends;
   }
 
-  /** Brings both kinds up to the ACTIVE version in the database. Never throws. */
+  /**
+   * Brings both kinds up to the ACTIVE version in the database. Never throws. A sync already
+   * running may have read the database before the caller's change (a promotion), so the
+   * caller waits for one that starts after it; callers arriving meanwhile share that one.
+   */
   sync(): Promise<void> {
-    this.syncing ??= Promise.all([this.syncKind('ITEMS'), this.syncKind('FRIENDS'), this.syncLatestItem()])
+    if (!this.syncing) return this.syncNow();
+    this.queued ??= this.syncing.then(() => {
+      this.queued = null;
+      return this.syncNow();
+    });
+    return this.queued;
+  }
+
+  private syncNow(): Promise<void> {
+    this.syncing = Promise.all([this.syncKind('ITEMS'), this.syncKind('FRIENDS'), this.syncLatestItem()])
       .then(() => undefined)
       .finally(() => (this.syncing = null));
     return this.syncing;
@@ -146,7 +162,7 @@ export class ActiveModels {
   }
 
   private loadItems(artifact: Artifact): LoadedItemModel {
-    return new LoadedItemModel(deserializeItemModel(artifact.model), artifact.userIds, artifact.itemIds);
+    return new LoadedItemModel(deserializeItemModel(artifact.model), artifact.userIds, artifact.itemIds, deserializeLists(artifact.model));
   }
 
   /**

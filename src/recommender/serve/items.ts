@@ -3,10 +3,10 @@
  * database ids; the model speaks dense indices. Immutable once built: a new version is a
  * new instance, swapped in whole.
  */
-import type { UserHistory } from '../items/data';
 import type { ItemModel } from '../items/model';
 import { explainItems, recommendItems, type Reason } from '../items/scoring';
 import type { SourceName } from '../items/features';
+import { canonicalHistory, historyKey, type CanonicalHistory, type StoredLists } from '../items/stored-lists';
 import type { ItemReason, ItemRequestState } from '../types';
 
 export interface RankedItem {
@@ -15,7 +15,25 @@ export interface RankedItem {
   /** The model's index of the item. */
   index: number;
   sources?: Record<SourceName, number>;
+  /**
+   * From a stored list, which keeps no source contributions: the item's position in the
+   * model's order, so explain() computes them (as rank() would have) only when reasons are asked.
+   */
+  sourcesAt?: number;
 }
+
+/** Lists are computed for pages rounded up to this, so the next page reuses the same list. */
+export const LIST_PAGE = 50;
+/** Candidates asked of the model per wanted item, so filters and visibility still leave enough. */
+const OVERFETCH = 3;
+
+/** How deep a list of `limit` items ranks, and for how many of them it computes source contributions. */
+export function listDepth(limit: number, filtered: boolean): { count: number; sourcesFor: number } {
+  return { count: limit * OVERFETCH * (filtered ? 4 : 1) + 20, sourcesFor: limit + 10 };
+}
+
+/** What training stores per user: the unfiltered list of one default page. */
+export const STORED_DEPTH = listDepth(LIST_PAGE, false).count;
 
 export interface ScoredItem {
   itemId: number;
@@ -39,6 +57,8 @@ export class LoadedItemModel {
     readonly model: ItemModel,
     readonly userIds: Int32Array,
     readonly itemIds: Int32Array,
+    /** Lists precomputed by training, used while a user's state is the one they were ranked from. */
+    readonly lists: StoredLists | null = null,
   ) {
     this.userIndex = indexOf(userIds);
     this.itemIndex = indexOf(itemIds);
@@ -63,31 +83,108 @@ export class LoadedItemModel {
     });
   }
 
-  private historyOf(state: ItemRequestState): UserHistory {
+  /** In canonical order, so ranking (live or stored) depends on the state's contents only. */
+  private historyOf(state: ItemRequestState): CanonicalHistory {
     const known = state.history.filter((entry) => this.itemIndex.has(entry.itemId));
-    return {
+    return canonicalHistory({
       user: this.userIndex.get(state.userId),
       items: known.map((entry) => this.itemIndex.get(entry.itemId)!),
       weights: known.map((entry) => entry.weight),
       hidden: this.toItems(state.hiddenItemIds),
       followees: this.toUsers(state.followeeIds),
       friends: this.toUsers(state.friendIds),
-    };
+    });
   }
 
   /**
    * Best first, without reasons (cheap); `sourcesFor` top items keep what explain() needs.
-   * Unknown ids in the state are ignored.
+   * Unknown ids in the state are ignored. Served from the stored list when the user's state is
+   * the one training ranked it from, else ranked now.
    */
   rank(state: ItemRequestState, count: number, sourcesFor = 0): RankedItem[] {
-    const ranked = recommendItems(this.model, this.historyOf(state), { count, exclude: this.toItems(state.excludeItemIds), sourcesFor });
+    const history = this.historyOf(state);
+    const exclude = this.toItems(state.excludeItemIds);
+    const stored = exclude.length === 0 ? this.storedList(history, count) : null;
+    if (stored) return stored.map((r, position) => ({ ...r, ...(position < sourcesFor ? { sourcesAt: position } : {}) }));
+    const ranked = recommendItems(this.model, history, { count, exclude, sourcesFor });
     return ranked.map((r) => ({ itemId: this.itemIds[r.item], score: r.score, index: r.item, sources: r.sources }));
+  }
+
+  /** The first `count` of the user's stored list, or null when it is missing, too short or of another state. */
+  private storedList(history: CanonicalHistory, count: number): RankedItem[] | null {
+    const lists = this.lists;
+    const u = history.user;
+    if (!lists || u === undefined || count > lists.depth) return null;
+    const start = lists.indptr[u];
+    const end = lists.indptr[u + 1];
+    if (end === start) return null;
+    const [a, b] = historyKey(history);
+    if (lists.keys[2 * u] !== a || lists.keys[2 * u + 1] !== b) return null;
+    const out: RankedItem[] = [];
+    for (let p = start; p < Math.min(end, start + count); p++) {
+      out.push({ itemId: this.itemIds[lists.items[p]], score: lists.scores[p], index: lists.items[p] });
+    }
+    return out;
   }
 
   /** Reasons for items from rank() with the same state: the final page only, since it costs. */
   explain(state: ItemRequestState, ranked: RankedItem[]): ScoredItem[] {
-    const explanations = explainItems(this.model, this.historyOf(state), ranked.map((r) => ({ item: r.index, sources: r.sources })));
-    return ranked.map((r, i) => ({ itemId: r.itemId, score: r.score, reasons: this.reasons(explanations[i].reasons, r.sources) }));
+    const history = this.historyOf(state);
+    const withSources = this.fillSources(history, ranked);
+    const explanations = explainItems(this.model, history, withSources.map((r) => ({ item: r.index, sources: r.sources })));
+    return withSources.map((r, i) => ({ itemId: r.itemId, score: r.score, reasons: this.reasons(explanations[i].reasons, r.sources) }));
+  }
+
+  /** Stored entries get the contributions live ranking would have given them: one ranking pass, only when explaining. */
+  private fillSources(history: CanonicalHistory, ranked: RankedItem[]): RankedItem[] {
+    const pending = ranked.filter((r) => r.sourcesAt !== undefined && !r.sources);
+    if (pending.length === 0) return ranked;
+    const depth = Math.max(...pending.map((r) => r.sourcesAt!)) + 1;
+    const live = recommendItems(this.model, history, { count: depth, sourcesFor: depth });
+    const byItem = new Map(live.map((r) => [r.item, r.sources]));
+    return ranked.map((r) => (r.sourcesAt === undefined || r.sources ? r : { ...r, sources: byItem.get(r.index) }));
+  }
+
+  /**
+   * Training's precomputed lists: rank() of each user's state as the snapshot saw it (the
+   * same entry point, so a stored list is exactly what live ranking gives that state).
+   */
+  static precompute(model: ItemModel, histories: Iterable<CanonicalHistory>, depth = STORED_DEPTH): StoredLists {
+    // Appended to growing typed arrays, then packed in user order: no per-entry objects kept.
+    let appendedItems = new Int32Array(1024);
+    let appendedScores = new Float64Array(1024);
+    let size = 0;
+    const start = new Int32Array(model.numUsers);
+    const lengths = new Int32Array(model.numUsers);
+    const keys = new Int32Array(2 * model.numUsers);
+    for (const history of histories) {
+      const u = history.user!;
+      const list = recommendItems(model, history, { count: depth, sourcesFor: 0 });
+      if (size + list.length > appendedItems.length) {
+        const grown = Math.max(2 * appendedItems.length, size + list.length);
+        const nextItems = new Int32Array(grown);
+        const nextScores = new Float64Array(grown);
+        nextItems.set(appendedItems.subarray(0, size));
+        nextScores.set(appendedScores.subarray(0, size));
+        [appendedItems, appendedScores] = [nextItems, nextScores];
+      }
+      start[u] = size;
+      lengths[u] = list.length;
+      for (const r of list) {
+        appendedItems[size] = r.item;
+        appendedScores[size++] = r.score;
+      }
+      [keys[2 * u], keys[2 * u + 1]] = historyKey(history);
+    }
+    const indptr = new Int32Array(model.numUsers + 1);
+    for (let u = 0; u < model.numUsers; u++) indptr[u + 1] = indptr[u] + lengths[u];
+    const items = new Int32Array(indptr[model.numUsers]);
+    const scores = new Float64Array(items.length);
+    for (let u = 0; u < model.numUsers; u++) {
+      items.set(appendedItems.subarray(start[u], start[u] + lengths[u]), indptr[u]);
+      scores.set(appendedScores.subarray(start[u], start[u] + lengths[u]), indptr[u]);
+    }
+    return { depth, indptr, items, scores, keys };
   }
 
   /**

@@ -24,7 +24,7 @@ import { ModelAdmin, type RetrainHooks } from '../model-admin';
 import { ActiveModels, type Serving } from './active-models';
 import { ChangeFeed, type ChangeNote } from './change-feed';
 import type { LoadedFriendModel } from './friends';
-import type { LoadedItemModel } from './items';
+import { LIST_PAGE, listDepth, type LoadedItemModel } from './items';
 import { RowCache } from './rows';
 import { UserStates } from './user-states';
 import type { FriendSuggestion, ItemReason, ItemRequest, ReasonKind, ScoredId, Source } from '../types';
@@ -40,6 +40,8 @@ export interface ServedItem {
   score: number;
   index?: number;
   sources?: Record<SourceName, number>;
+  /** A stored-list entry whose contributions explaining computes (see RankedItem). */
+  sourcesAt?: number;
   reasons?: ItemReason[];
 }
 
@@ -74,9 +76,6 @@ export interface RecommenderDeps {
 }
 
 export type { RetrainHooks } from '../model-admin';
-
-/** Candidates asked of the model per wanted item, so filters and visibility still leave enough. */
-const OVERFETCH = 3;
 
 /** Bounds of the in-memory serving caches (see docs/decisions/005-serving-from-memory.md). */
 export const MAX_CACHED_LISTS = 10_000;
@@ -182,7 +181,7 @@ export class RecommenderService {
     recordCacheLookup('recommendation_lists', list !== undefined && list.limit >= request.limit);
     if (!list || list.limit < request.limit) {
       // Round up so the next page of the same list is served from the same entry.
-      const limit = Math.ceil(request.limit / 50) * 50;
+      const limit = Math.ceil(request.limit / LIST_PAGE) * LIST_PAGE;
       list = await this.computeList(serving, state, { ...request, limit });
       this.lists.set(key, list);
     }
@@ -210,7 +209,8 @@ export class RecommenderService {
 
   private async modelItems(model: LoadedItemModel, state: UserState, request: ItemRequest): Promise<ServedItem[]> {
     const filtered = Boolean(request.category || request.tags?.length);
-    const ranked = model.rank(state, request.limit * OVERFETCH * (filtered ? 4 : 1) + 20, request.limit + 10);
+    const { count, sourcesFor } = listDepth(request.limit, filtered);
+    const ranked = model.rank(state, count, sourcesFor);
     const kept = await this.allowed(ranked, state.blocked, request);
     const page = kept.slice(0, request.limit);
     if (this.models.latestItemId <= model.maxItemId) return page;

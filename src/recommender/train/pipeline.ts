@@ -1,7 +1,8 @@
 /**
  * One training run from a snapshot to a finished, evaluated artifact: fixed split -> train on
  * the training part -> evaluate it on the validation part, where the active version's stored
- * metrics were measured -> refit on everything. Pure computation (no database), so it runs in a worker thread.
+ * metrics were measured -> refit on everything. Pure computation (no database), so it runs in
+ * the training process; worker.ts reads the snapshot it starts from.
  */
 import { packArtifact, checksumOf, type ModelKind } from '../artifact';
 import { serializeFriendModel } from '../friends/artifact';
@@ -13,18 +14,33 @@ import { trainItemModel } from './items/trainer';
 import { LoadedFriendModel } from '../serve/friends';
 import { LoadedItemModel } from '../serve/items';
 import { loadTf } from '../tf-backend';
-import type { Snapshot } from '../snapshot';
-import { friendTrainingData, itemTrainingData } from '../model-inputs';
+import type { Snapshot, Watermark } from '../snapshot';
+import { friendTrainingData, itemTrainingData, servingHistories } from '../model-inputs';
 import { fixedFriendSplit, fixedItemSplit } from './data';
 import { evaluateFriendModel, evaluateItemModel, type ValidationMetrics } from './evaluate';
 
-export interface TrainJob {
+/** What a run starts from once its data is read. */
+export interface PreparedJob {
   kind: ModelKind;
   snapshot: Snapshot;
-  active: { artifact: Uint8Array; checksum: string } | null;
   /** The active version's stored validation metrics: both kinds compare against these. */
   activeMetrics?: ValidationMetrics | null;
   params: Record<string, unknown>;
+}
+
+/**
+ * What the server hands the training process. On Postgres the process reads the snapshot over
+ * its own connection, so none of that work runs on the server's event loop; embedded PGlite
+ * lives in the server's process and cannot be shared, so the caller reads it and sends it over.
+ */
+export interface TrainJob extends Omit<PreparedJob, 'snapshot'> {
+  source: { databaseUrl: string } | { snapshot: Snapshot };
+}
+
+/** A run with nothing to learn from ends here, with the reason. */
+export interface SkippedRun {
+  skipped: string;
+  watermark: Watermark;
 }
 
 export interface TrainResult {
@@ -37,6 +53,8 @@ export interface TrainResult {
   backend: string;
   dataSizes: { users: number; items: number; interactions: number; edges: number };
   stageMs: Record<string, number>;
+  /** What the snapshot saw. */
+  watermark: Watermark;
 }
 
 export type Progress = (stage: string) => void;
@@ -54,7 +72,7 @@ export function withNeighbourBudget(params: Record<string, unknown>, numItems: n
   return { itemKnnNeighbours: Math.floor(k / 2), ...params, itemItem: { neighbours: k, ...itemItem } };
 }
 
-export async function runTrainJob(job: TrainJob, progress: Progress = () => {}): Promise<TrainResult> {
+export async function runTrainJob(job: PreparedJob, progress: Progress = () => {}): Promise<TrainResult> {
   const stageMs: Record<string, number> = {};
   const timed = async <T>(stage: string, run: () => T | Promise<T>): Promise<T> => {
     progress(stage);
@@ -77,14 +95,21 @@ export async function runTrainJob(job: TrainJob, progress: Progress = () => {}):
     const metrics = await timed('evaluate', () => evaluateItemModel(new LoadedItemModel(measured.model, s.userIds, s.itemIds), s, split));
     // The validation fifth only measures the recipe. The version that serves is trained the same
     // way on every pair (its ranker on its own carve-out), reusing the settings tuned above.
-    const { model } = await timed('refit', () => trainItemModel(itemTrainingData(s), { ...measured.report.config, tune: false }));
+    const refit = await timed('refit', () => trainItemModel(itemTrainingData(s), { ...measured.report.config, tune: false }));
+    const { model } = refit;
+    // Inside each fit, for the run report: which of its parts cost the time.
+    for (const [name, fit] of [['train', measured], ['refit', refit]] as const) {
+      for (const [part, ms] of Object.entries(fit.report.millis)) stageMs[`${name}.${part}`] = ms;
+    }
+    // Every user's list as serving would rank it from their state in this snapshot.
+    const lists = await timed('lists', () => LoadedItemModel.precompute(model, servingHistories(s)));
     const artifact = await timed('serialize', () =>
-      packArtifact({ kind: 'ITEMS', userIds: s.userIds, itemIds: s.itemIds, model: serializeItemModel(model) }),
+      packArtifact({ kind: 'ITEMS', userIds: s.userIds, itemIds: s.itemIds, model: serializeItemModel(model, lists) }),
     );
     // A served version has seen the validation pairs, so it is compared by the metrics its
     // own measured fit had on the same (hash-fixed) split, not scored on them again.
     const activeMetrics = job.activeMetrics ?? null;
-    return { artifact, checksum: checksumOf(artifact), metrics, activeMetrics, activeError, backend, dataSizes, stageMs };
+    return { artifact, checksum: checksumOf(artifact), metrics, activeMetrics, activeError, backend, dataSizes, stageMs, watermark: s.watermark };
   }
 
   const split = await timed('split', () => fixedFriendSplit(s));
@@ -99,9 +124,9 @@ export async function runTrainJob(job: TrainJob, progress: Progress = () => {}):
   const full = friendTrainingData(s);
   const model = await timed('refit', () => trainFriendModel(full, job.params as never));
   // Every user's list on the graph serving binds to, so serving filters instead of ranking.
-  const lists = await timed('precompute', () => precomputeFriendLists(createFriendSuggester(model, full), s.userIds));
+  const lists = await timed('lists', () => precomputeFriendLists(createFriendSuggester(model, full), s.userIds));
   const artifact = await timed('serialize', () =>
     packArtifact({ kind: 'FRIENDS', userIds: s.userIds, itemIds: new Int32Array(0), model: serializeFriendModel(model, lists) }),
   );
-  return { artifact, checksum: checksumOf(artifact), metrics, activeMetrics, activeError, backend, dataSizes, stageMs };
+  return { artifact, checksum: checksumOf(artifact), metrics, activeMetrics, activeError, backend, dataSizes, stageMs, watermark: s.watermark };
 }

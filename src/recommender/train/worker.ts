@@ -1,14 +1,55 @@
 /**
- * Worker-thread entry: trains off the server's event loop. Receives a TrainJob, posts
- * progress lines and then { result } or { error }.
+ * The training process's entry (started by spawn.ts): trains off the server's event loop.
+ * Receives a TrainJob, reads its data when the job names a database, sends progress lines
+ * and then { result } or { error }.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import { runTrainJob, type TrainJob } from './pipeline';
+import pg from 'pg';
+import type { SqlSession } from '../../db/client';
+import { takeSnapshot } from '../snapshot';
+import { untrainable } from './data';
+import { runTrainJob, type PreparedJob, type Progress, type SkippedRun, type TrainJob, type TrainResult } from './pipeline';
 
-if (parentPort) {
-  const port = parentPort;
-  runTrainJob(workerData as TrainJob, (stage) => port.postMessage({ progress: stage })).then(
-    (result) => port.postMessage({ result }, [result.artifact.buffer as ArrayBuffer]),
-    (error: unknown) => port.postMessage({ error: error instanceof Error ? `${error.message}\n${error.stack}` : String(error) }),
-  );
+/** The snapshot, read on this process's own connection. */
+async function prepare(job: TrainJob): Promise<PreparedJob> {
+  const { source, ...rest } = job;
+  if ('snapshot' in source) return { ...rest, snapshot: source.snapshot };
+  const client = new pg.Client({ connectionString: source.databaseUrl });
+  await client.connect();
+  try {
+    const session: SqlSession = {
+      exec: async (sql) => void (await client.query(sql)),
+      query: async (sql, params = []) => (await client.query(sql, params)).rows,
+    };
+    return { ...rest, snapshot: await takeSnapshot(session) };
+  } finally {
+    await client.end();
+  }
+}
+
+export async function runInWorker(job: TrainJob, progress: Progress): Promise<TrainResult | SkippedRun> {
+  progress('snapshot');
+  const started = Date.now();
+  const prepared = await prepare(job);
+  const snapshotMs = Date.now() - started;
+  const cannot = untrainable(job.kind, prepared.snapshot);
+  if (cannot) return { skipped: cannot, watermark: prepared.snapshot.watermark };
+  const result = await runTrainJob(prepared, progress);
+  return { ...result, stageMs: { snapshot: snapshotMs, ...result.stageMs } };
+}
+
+type Reply = { progress: string } | { result: TrainResult | SkippedRun } | { error: string };
+
+const failure = (error: unknown): Reply => ({ error: error instanceof Error ? `${error.message}\n${error.stack}` : String(error) });
+
+if (require.main === module && process.send) {
+  // A training process (spawn.ts): one job, then exit. The channel closing means the server
+  // died or gave the run up, so nothing would receive the result: stop at once.
+  const send = (reply: Reply) => new Promise<void>((resolve) => process.send!(reply, () => resolve()));
+  process.on('disconnect', () => process.exit(1));
+  process.once('message', (job: TrainJob) => {
+    runInWorker(job, (stage) => void send({ progress: stage })).then(
+      (result) => send({ result }).then(() => process.exit(0)),
+      (error: unknown) => send(failure(error)).then(() => process.exit(1)),
+    );
+  });
 }

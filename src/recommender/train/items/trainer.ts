@@ -73,12 +73,12 @@ export function fitItemItem(x: Interactions, numItems: number, config: ItemModel
   return { kind, lists };
 }
 
-/** Fits every source on `data` (no ranker). */
-export function fitSources(data: ItemTrainingData, config: ItemModelConfig): ItemModel {
+/** Fits every source on `data` (no ranker); `fitted`, when given, is the item-item model already fitted on `data` with `config`. */
+export function fitSources(data: ItemTrainingData, config: ItemModelConfig, fitted?: ReturnType<typeof fitItemItem>): ItemModel {
   const x = buildInteractions(data);
   const now = referenceNow(data);
   const popularity = computePopularity(data, x, config.trendingHalfLifeDays, now);
-  const { kind, lists: itemItem } = fitItemItem(x, data.numItems, config);
+  const { kind, lists: itemItem } = fitted ?? fitItemItem(x, data.numItems, config);
   return {
     numUsers: data.numUsers,
     numItems: data.numItems,
@@ -128,6 +128,7 @@ export async function trainItemModel(
   let rankerImprovementT = 0;
   let rankerTemporalGain: number | null = null;
   let tuning: TuningTrial[] = [];
+  let tunedFit: ReturnType<typeof fitItemItem> | undefined;
   if (config.tune || config.ranker.enabled) {
     // The ranker learns on, and must beat the item-item order on, a random fifth. Trained on
     // each user's latest fifth it learns "what is new now", which passes its own gate and
@@ -138,10 +139,11 @@ export async function trainItemModel(
     const latest = config.validation === 'random' && hasDistinctTimes(data) ? timed('carveTemporal', () => carveValidation(data, config.seed, 'temporal')) : null;
     if (config.tune) {
       const carveOuts = latest ? [{ fit, validation }, latest] : [{ fit, validation }];
-      ({ config, trials: tuning } = timed('tune', () => tuneItemItem(carveOuts, config)));
+      ({ config, trials: tuning, bestFit: tunedFit } = timed('tune', () => tuneItemItem(carveOuts, config)));
     }
     if (config.ranker.enabled) {
-      const inner = timed('fitValidation', () => fitSources(fit, config));
+      // Tuning already fitted the chosen setting on this carve-out: not fitted again.
+      const inner = timed('fitValidation', () => fitSources(fit, config, tunedFit));
       const examples = timed('examples', () => rankerExamplesFor(inner, fit, validation, config));
       rankerExamples = examples.length;
       const start = Date.now();
@@ -256,20 +258,22 @@ const BOOSTS = [0.0625, 0.125, 0.25, 0.5, 1];
  * relative to that carve-out's best, the retrain job served lambda=1131 on MovieLens-100K
  * random seed 29 (NDCG@10 0.440 against EASE's 0.450); a random-split training set's
  * latest-fifth objective is flat in lambda, and the worse-carve-out rule follows its noise.
+ * `bestFit` is the winner's fit on the first carve-out, which the ranker's sources reuse
+ * instead of fitting it again.
  */
 export function tuneItemItem(
   carveOuts: { fit: ItemTrainingData; validation: Map<number, Set<number>> }[],
   base: ItemModelConfig,
-): { config: ItemModelConfig; trials: TuningTrial[] } {
+): { config: ItemModelConfig; trials: TuningTrial[]; bestFit?: ReturnType<typeof fitItemItem> } {
   const parts = carveOuts.map(({ fit, validation }) => {
     const x = buildInteractions(fit);
     return { x, validation, numItems: fit.numItems, recency: hasDistinctTimes(fit) ? recencyShares(fit, x) : null };
   });
   const { kind } = resolveItemItem(parts[0].x, base);
   const fitAll = (setting: Record<string, number>) =>
-    parts.map(({ x, numItems }) => fitItemItem(x, numItems, { ...base, itemItem: { ...base.itemItem, ...setting } }).lists);
-  // The boost is tried on the chosen setting's lists: keep the best trial's.
-  const leader: { trial: TuningTrial | null; lists: NeighbourLists[] } = { trial: null, lists: [] };
+    parts.map(({ x, numItems }) => fitItemItem(x, numItems, { ...base, itemItem: { ...base.itemItem, ...setting } }));
+  // The boost is tried on the chosen setting's lists: keep the best trial's fits.
+  const leader: { trial: TuningTrial | null; fits: ReturnType<typeof fitItemItem>[] } = { trial: null, fits: [] };
   const measure = (setting: Record<string, number>, lists: NeighbourLists[], boost: number, start: number): TuningTrial => {
     const qualities = parts.map(({ x, validation, numItems, recency }, c) =>
       itemItemQuality(lists[c], x.byUser, validation, numItems, recency && boost > 0 ? { shares: recency, boost, halfLife: base.recency.halfLife } : null),
@@ -284,9 +288,9 @@ export function tuneItemItem(
   };
   const trial = (setting: Record<string, number>): TuningTrial => {
     const start = Date.now();
-    const lists = fitAll(setting);
-    const result = measure(setting, lists, 0, start);
-    if (!leader.trial || result.objective > leader.trial.objective) Object.assign(leader, { trial: result, lists });
+    const fits = fitAll(setting);
+    const result = measure(setting, fits.map((f) => f.lists), 0, start);
+    if (!leader.trial || result.objective > leader.trial.objective) Object.assign(leader, { trial: result, fits });
     return result;
   };
   const name = kind === 'ease' ? 'lambda' : kind === 'rp3beta' ? 'beta' : 'shrink';
@@ -309,7 +313,7 @@ export function tuneItemItem(
   let boosted: TuningTrial[] = [];
   if (parts.every((p) => p.recency)) {
     // Scoring only: the boost changes the votes, not the lists.
-    const lists = leader.trial === chosen ? leader.lists : fitAll(chosen.setting);
+    const lists = (leader.trial === chosen ? leader.fits : fitAll(chosen.setting)).map((f) => f.lists);
     boosted = BOOSTS.map((boost) => measure({ ...chosen.setting, boost }, lists, boost, Date.now()));
   }
   const safe = boosted.filter((t) => t.objectives.every((o, c) => o >= chosen.objectives[c]));
@@ -319,6 +323,7 @@ export function tuneItemItem(
   return {
     config: { ...base, itemItem: { ...base.itemItem, ...setting, kind }, recency: { ...base.recency, boost } },
     trials: [...trials, ...boosted],
+    bestFit: leader.trial === chosen ? leader.fits[0] : undefined,
   };
 }
 
