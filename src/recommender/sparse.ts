@@ -103,14 +103,19 @@ export function transpose(m: Csr, numCols: number): Csr {
 
 /** Binary search in a sorted CSR row. */
 export function rowHas(m: Csr, row: number, col: number): boolean {
+  return rowPosition(m, row, col) >= 0;
+}
+
+/** Where `col` sits in a sorted CSR row (its index into indices), or -1. */
+export function rowPosition(m: Csr, row: number, col: number): number {
   let lo = m.indptr[row];
   let hi = m.indptr[row + 1] - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     const v = m.indices[mid];
-    if (v === col) return true;
+    if (v === col) return mid;
     if (v < col) lo = mid + 1;
     else hi = mid - 1;
   }
-  return false;
+  return -1;
 }

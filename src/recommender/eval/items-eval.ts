@@ -107,7 +107,7 @@ export async function runItemsEvaluation(options: ItemsEvalOptions): Promise<Eva
   // the EASE rows below reuse the lambda it tuned.
   const [trained, trainMs] = await timedAsync(() => trainItemModel(data, options.config));
   const { model, report } = trained;
-  for (const t of report.tuning) log(`  tuning ${JSON.stringify(t.setting)}: objective ${t.objective.toFixed(4)}, Recall@10 ${t.recall10.toFixed(4)} (${t.millis} ms)`);
+  for (const t of report.tuning) log(`  tuning ${JSON.stringify(t.setting)}: objective ${t.objectives.map((o) => o.toFixed(4)).join(' / ')}, Recall@10 ${t.recall10.toFixed(4)} (${t.millis} ms)`);
   const tuned = report.config.itemItem;
   const tuning = { kind: report.itemItemKind };
   const tuneMs = report.millis.tune ?? 0;

@@ -22,7 +22,9 @@ import { importDataset } from '../../importer/import-dataset';
 import { startRetrain } from '../../jobs/retrain';
 import { createLogger } from '../../logger';
 import { startServer } from '../../server';
-import type { ModelKind } from '../artifact';
+import { unpackArtifact, type ModelKind } from '../artifact';
+import { deserialize as deserializeItemModel } from '../items/artifact';
+import { readArtifact } from '../registry';
 import { HELD_OUT_FRACTION } from './friends/evaluate';
 import { loadFriendGraph } from './friends/load';
 import { holdOutFriendships } from '../train/friends/split';
@@ -58,6 +60,8 @@ interface SplitFile {
 const ITEM_FILES: Partial<Record<DatasetName, SplitFile>> = {
   'movielens-100k': { file: 'u.data', headerLines: 0, separator: '\t' },
   lastfm: { file: 'user_artists.dat', headerLines: 1, separator: '\t' },
+  filmtrust: { file: 'ratings.txt', headerLines: 0, separator: /\s+/ },
+  ciao: { file: 'ratings.tsv', headerLines: 0, separator: '\t' },
 };
 const FRIEND_FILES: Partial<Record<DatasetName, SplitFile>> = {
   lastfm: { file: 'user_friends.dat', headerLines: 1, separator: '\t' },
@@ -172,6 +176,7 @@ export async function serveAndScore(
     const trainMs = Date.now() - started;
     if (done.outcome !== 'PROMOTED') throw new Error(`training did not promote a version: ${done.outcome} ${done.error ?? ''}`);
     log(`trained ${kind} in ${(trainMs / 1000).toFixed(1)} s`);
+    if (kind === 'ITEMS') log(`served item model: ${await describeItemVersion(db, done.versionId)}`);
 
     const server = await startServer(config, logger, { db });
     try {
@@ -229,6 +234,18 @@ export async function serveAndScore(
     await db?.close();
     await fresh.drop();
   }
+}
+
+/** What the promoted item version serves: its item-item setting and whether its ranker replaced that order. */
+async function describeItemVersion(db: Database, versionId: number | null): Promise<string> {
+  const row = versionId === null ? null : await readArtifact(db, versionId);
+  if (!row) return 'no version';
+  const model = deserializeItemModel(unpackArtifact(row.artifact, row.checksum).model);
+  const ii = model.config.itemItem;
+  const setting = model.itemItemKind === 'ease' ? `lambda=${Math.round(ii.lambda)}` : `beta=${ii.beta} shrink=${ii.shrink}`;
+  // A ranker that failed its gate is kept as its starting point: the item-item order (output layer at zero).
+  const learned = model.ranker !== null && model.ranker.w2.some((w) => w !== 0);
+  return `${model.itemItemKind} ${setting}, recency boost ${model.config.recency.boost}; ${learned ? 'learned ranker' : 'item-item order'}`;
 }
 
 /** The served row for one dataset, task and split. */

@@ -5,7 +5,7 @@
  * cannot execute anything; deserialize(serialize(m)) scores exactly like m.
  */
 import type { Csr } from '../sparse';
-import type { ItemModel, ItemModelConfig } from './model';
+import { resolveConfig, type ItemModel, type ItemModelConfig } from './model';
 import type { StoredLists } from './stored-lists';
 
 const MAGIC = 0x4c444d49; // "IMDL" little-endian
@@ -176,6 +176,7 @@ export function deserialize(bytes: Uint8Array): ItemModel {
           linear: get('ranker.linear'),
         }
       : null,
-    config: header.config,
+    // Artifacts written before a setting existed read it as its default.
+    config: resolveConfig(header.config),
   };
 }

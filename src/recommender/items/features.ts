@@ -5,6 +5,7 @@
  * features describe each source's evidence plus the user's activity.
  */
 import { ContentProfile } from './content';
+import { rowPosition } from '../sparse';
 import type { UserHistory } from './data';
 import { TopKSelector, type NeighbourLists } from './neighbours';
 import type { ItemModel } from './model';
@@ -104,7 +105,29 @@ export function scratchFor(model: ItemModel): Scratch {
   return s;
 }
 
-function accumulateInto(out: SparseScores, lists: NeighbourLists | null, history: UserHistory, mark: Uint8Array): number {
+/**
+ * Each history item's vote (ItemModelConfig.recency): the user's training row gives its
+ * recency share; an item the model has not seen the user take is newer than all of them.
+ * Null when every vote is 1 (no boost, or no timestamps in training).
+ */
+export function historyVotes(model: ItemModel, history: UserHistory): Float32Array | null {
+  const { boost, halfLife } = model.config.recency;
+  const rows = model.userItems;
+  const values = rows.values;
+  if (boost === 0 || !values) return null;
+  const u = history.user ?? -1;
+  const known = u >= 0 && u + 1 < rows.indptr.length;
+  return Float32Array.from({ length: history.items.length }, (_, h) => {
+    const p = known ? rowPosition(rows, u, history.items[h]) : -1;
+    return recencyVote(p >= 0 ? values[p] : 0, boost, halfLife);
+  });
+}
+
+export function recencyVote(share: number, boost: number, halfLife: number): number {
+  return 1 + boost * 0.5 ** (share / halfLife);
+}
+
+function accumulateInto(out: SparseScores, lists: NeighbourLists | null, history: UserHistory, votes: Float32Array | null, mark: Uint8Array): number {
   for (const j of out.touched) {
     out.value[j] = 0;
     out.support[j] = 0;
@@ -116,14 +139,15 @@ function accumulateInto(out: SparseScores, lists: NeighbourLists | null, history
   for (let h = 0; h < history.items.length; h++) {
     const i = history.items[h];
     if (i < 0 || i >= n) continue;
-    // Every history item votes with weight 1: the model was fitted on binary positives (train/items/trainer.ts).
+    // Votes are 1 but for recency (not the interaction's type weight): the model was fitted on binary positives (train/items/trainer.ts).
+    const scale = votes ? votes[h] : 1;
     for (let p = lists.indptr[i]; p < lists.indptr[i + 1]; p++) {
       const j = lists.indices[p];
       if (mark[j] === 0) {
         mark[j] = 3;
         out.touched.push(j);
       }
-      const vote = lists.values[p];
+      const vote = scale * lists.values[p];
       out.value[j] += vote;
       out.support[j]++;
       if (vote > out.strongest[j]) out.strongest[j] = vote;
@@ -146,8 +170,9 @@ export function buildCandidates(model: ItemModel, history: UserHistory, exclude?
   const n = model.numItems;
   const sizes = model.config.candidates;
   s.mark.fill(0);
-  const maxItemItem = accumulateInto(s.itemItem, model.itemItem, history, s.mark);
-  const maxItemKnn = accumulateInto(s.itemKnn, model.itemKnn, history, s.mark);
+  const votes = historyVotes(model, history);
+  const maxItemItem = accumulateInto(s.itemItem, model.itemItem, history, votes, s.mark);
+  const maxItemKnn = accumulateInto(s.itemKnn, model.itemKnn, history, votes, s.mark);
   s.userKnn.build(model.userItems, model.itemUsers, history.items, history.user ?? -1);
   let maxUserKnn = 0;
   for (const j of s.userKnn.touched) if (s.userKnn.score[j] > maxUserKnn) maxUserKnn = s.userKnn.score[j];

@@ -47,6 +47,12 @@ export interface ItemModelConfig {
   };
   trendingHalfLifeDays: number;
   freshDays: number;
+  /**
+   * A user's latest items vote more: history item h weighs 1 + boost * 0.5^(r_h / halfLife),
+   * r_h = the share of the user's training positives newer than h (0 for the newest). Tuned
+   * on the carve-outs when the data has real timestamps; boost 0 is plain binary votes.
+   */
+  recency: { boost: number; halfLife: number };
   /** How the ranker's (and tuning's) validation part is carved out: at random, or each user's latest (needs times). */
   validation: 'random' | 'temporal';
   /** Tune the item-item model's main setting (EASE lambda, RP3 beta, cosine shrink) on the carve-out. */
@@ -62,6 +68,7 @@ export const DEFAULT_CONFIG: ItemModelConfig = {
   ranker: { enabled: true, hidden: 32, epochs: 36, learningRate: 0.01, batchRows: 4096, rowsPerEpoch: 20_000, l2: 1e-5, patience: 8, minEpochs: 20, evaluateEvery: 2, maxUsers: 6000 },
   trendingHalfLifeDays: 14,
   freshDays: 7,
+  recency: { boost: 0, halfLife: 0.1 },
   validation: 'random',
   tune: true,
   seed: 1,
@@ -80,6 +87,7 @@ export function resolveConfig(input: ItemModelConfigInput = {}): ItemModelConfig
     ranker: { ...DEFAULT_CONFIG.ranker, ...input.ranker },
     trendingHalfLifeDays: input.trendingHalfLifeDays ?? DEFAULT_CONFIG.trendingHalfLifeDays,
     freshDays: input.freshDays ?? DEFAULT_CONFIG.freshDays,
+    recency: { ...DEFAULT_CONFIG.recency, ...input.recency },
     validation: input.validation ?? DEFAULT_CONFIG.validation,
     tune: input.tune ?? DEFAULT_CONFIG.tune,
     seed: input.seed ?? DEFAULT_CONFIG.seed,
@@ -100,7 +108,10 @@ export interface ItemModel {
   newest: Int32Array;
   createdAt: Float64Array | null;
   content: ContentIndex;
-  /** Training positives per user: friends' evidence at serving time. */
+  /**
+   * Training positives per user: friends' evidence at serving time. `values`, when the data
+   * had real timestamps, hold each positive's recency share (see ItemModelConfig.recency).
+   */
   userItems: Csr;
   /** The same positives per item: finds similar users at serving time. */
   itemUsers: Csr;

@@ -45,6 +45,8 @@ export interface RankerTrainResult {
   qualityByEpoch: number[];
   /** Paired t statistic of the best epoch against epoch 0 on the stopping users. */
   improvementT: number;
+  /** The starting weights: the item-item order, what serves when the ranker is not used. */
+  itemItemOrder: RankerWeights;
 }
 
 /** A trained epoch replaces the item-item order only when its gain is this many standard errors. */
@@ -132,8 +134,8 @@ export async function trainRanker(
   // The best of many epochs on a small set flatters itself: keep the item-item order unless
   // the gain is clearly more than noise.
   const improvementT = pairedT(bestPerUser, initialPerUser);
-  if (bestEpoch > 0 && improvementT < MIN_IMPROVEMENT_T) return { weights: initial, backend, bestEpoch: 0, qualityByEpoch, improvementT };
-  return { weights: best, backend, bestEpoch, qualityByEpoch, improvementT };
+  if (bestEpoch > 0 && improvementT < MIN_IMPROVEMENT_T) return { weights: initial, backend, bestEpoch: 0, qualityByEpoch, improvementT, itemItemOrder: initial };
+  return { weights: best, backend, bestEpoch, qualityByEpoch, improvementT, itemItemOrder: initial };
 }
 
 function mean(values: Float64Array): number {
