@@ -12,7 +12,8 @@
  * - With k treatments each comparison runs at alpha / k (Bonferroni), so the chance of any
  *   false winner stays at most alpha.
  * - Guardrail: a live treatment whose HIDE rate is significantly higher, or whose CTR is
- *   significantly lower, than the control's is taken out of traffic.
+ *   significantly lower, than the control's is taken out of traffic; each of the two tests
+ *   runs at alpha / 2, so an identical treatment is stopped with probability at most alpha.
  */
 import type { Database } from '../db/client';
 import { CONTROL, type Arm, type ExperimentRecord } from './experiments';
@@ -125,10 +126,12 @@ export async function experimentResults(
   const enough = (r: ArmResult) => r.metrics.impressions >= experiment.minImpressionsPerArm;
   const control = arms[0];
   const guardrailBreaches: ExperimentResults['guardrailBreaches'] = [];
+  // The guardrail watches two metrics; each at alpha / 2 keeps its false-stop rate at alpha.
+  const flagged = (c: SequentialComparison) => c.pValue <= alpha / 2;
   if (enough(control)) {
     for (const r of live.filter(enough)) {
-      if (r.hideRateVersusControl!.significant && r.hideRateVersusControl!.difference > 0) guardrailBreaches.push({ arm: r.arm.name, metric: 'HIDE_RATE' });
-      else if (r.ctrVersusControl!.significant && r.ctrVersusControl!.difference < 0) guardrailBreaches.push({ arm: r.arm.name, metric: 'CTR' });
+      if (flagged(r.hideRateVersusControl!) && r.hideRateVersusControl!.difference > 0) guardrailBreaches.push({ arm: r.arm.name, metric: 'HIDE_RATE' });
+      else if (flagged(r.ctrVersusControl!) && r.ctrVersusControl!.difference < 0) guardrailBreaches.push({ arm: r.arm.name, metric: 'CTR' });
     }
   }
   const breached = new Set(guardrailBreaches.map((b) => b.arm));
