@@ -93,6 +93,10 @@ export async function importDataset(db: Database, reader: DatasetReader, options
   const follows = await timed('follows', () =>
     writeBatches('follows', take(reader.edges(), options.limit), batchSize, report, (b) => insertFollows(db, userIds, b)),
   );
+  // Fresh statistics now, not whenever autovacuum gets to them: until then the planner sees
+  // the bulk-loaded tables as empty and picks sequential scans (the co-engagement query of
+  // similarItems took 250 ms instead of 0.3 ms on Epinions right after an import).
+  await db.exec('ANALYZE "User", "Item", "Interaction", "Follow"');
   return { users, items, interactions, follows, seconds };
 }
 

@@ -49,6 +49,19 @@ describe('importDataset', () => {
     expect(await tableCounts()).toEqual({ users: 5, items: 4, interactions: 4, follows: 6 });
   });
 
+  it('leaves the planner statistics of the tables it loaded up to date', async () => {
+    await importDataset(db, openDataset('lastfm', `${fixtures}/lastfm-hetrec2011`));
+    const rows = await db.query<{ relname: string; reltuples: number }>(
+      `SELECT relname, reltuples::int AS reltuples FROM pg_class WHERE relname IN ('User', 'Item', 'Interaction', 'Follow') ORDER BY relname`,
+    );
+    expect(rows).toEqual([
+      { relname: 'Follow', reltuples: 6 },
+      { relname: 'Interaction', reltuples: 4 },
+      { relname: 'Item', reltuples: 4 },
+      { relname: 'User', reltuples: 5 },
+    ]);
+  });
+
   it('stores ids, names, tags, play counts and both directions of a friendship', async () => {
     await importDataset(db, openDataset('lastfm', `${fixtures}/lastfm-hetrec2011`));
 
