@@ -92,6 +92,42 @@ async function* pages<T extends { k: number | string }>(
   }
 }
 
+/**
+ * Every row of a table keyed by two user ids, as dense user indices (rows naming a user
+ * outside the snapshot are left out). Keyset on the composite primary key, so each page is
+ * an index range scan.
+ */
+async function userPairs(
+  db: SqlSession,
+  table: 'Follow' | 'Block',
+  [a, b]: [string, string],
+  userIndex: Map<number, number>,
+  batch: number,
+  onPage: (count: number) => void = () => {},
+): Promise<{ from: Int32Array; to: Int32Array }> {
+  const from: number[] = [];
+  const to: number[] = [];
+  let after: [number, number] = [0, 0];
+  for (;;) {
+    const rows = await db.query<{ a: number; b: number }>(
+      `SELECT "${a}" AS a, "${b}" AS b FROM "${table}" WHERE ("${a}", "${b}") > ($1, $2) ORDER BY "${a}", "${b}" LIMIT ${batch}`,
+      after,
+    );
+    for (const row of rows) {
+      const x = userIndex.get(row.a);
+      const y = userIndex.get(row.b);
+      if (x !== undefined && y !== undefined) {
+        from.push(x);
+        to.push(y);
+      }
+    }
+    onPage(from.length);
+    if (rows.length < batch) break;
+    after = [rows[rows.length - 1].a, rows[rows.length - 1].b];
+  }
+  return { from: Int32Array.from(from), to: Int32Array.from(to) };
+}
+
 export async function takeSnapshot(db: SqlSession, options: SnapshotOptions = {}): Promise<Snapshot> {
   const batch = options.batchSize ?? 20000;
   const weights = { ...DEFAULT_TYPE_WEIGHTS, ...options.typeWeights };
@@ -196,49 +232,8 @@ export async function takeSnapshot(db: SqlSession, options: SnapshotOptions = {}
   }
   for (const key of hides) pairWeights[pairIndex.get(key)!] = -1;
 
-  const followFrom: number[] = [];
-  const followTo: number[] = [];
-  // Keyset on the composite primary key, so each page is an index range scan.
-  let after: [number, number] = [0, 0];
-  for (;;) {
-    const rows = await db.query<{ followerId: number; followeeId: number }>(
-      `SELECT "followerId", "followeeId" FROM "Follow" WHERE ("followerId", "followeeId") > ($1, $2)
-       ORDER BY "followerId", "followeeId" LIMIT ${batch}`,
-      after,
-    );
-    for (const row of rows) {
-      const a = userIndex.get(row.followerId);
-      const b = userIndex.get(row.followeeId);
-      if (a !== undefined && b !== undefined) {
-        followFrom.push(a);
-        followTo.push(b);
-      }
-    }
-    progress('follows', followFrom.length);
-    if (rows.length < batch) break;
-    after = [rows[rows.length - 1].followerId, rows[rows.length - 1].followeeId];
-  }
-
-  const blockFrom: number[] = [];
-  const blockTo: number[] = [];
-  let afterBlock: [number, number] = [0, 0];
-  for (;;) {
-    const rows = await db.query<{ blockerId: number; blockedId: number }>(
-      `SELECT "blockerId", "blockedId" FROM "Block" WHERE ("blockerId", "blockedId") > ($1, $2)
-       ORDER BY "blockerId", "blockedId" LIMIT ${batch}`,
-      afterBlock,
-    );
-    for (const row of rows) {
-      const a = userIndex.get(row.blockerId);
-      const b = userIndex.get(row.blockedId);
-      if (a !== undefined && b !== undefined) {
-        blockFrom.push(a);
-        blockTo.push(b);
-      }
-    }
-    if (rows.length < batch) break;
-    afterBlock = [rows[rows.length - 1].blockerId, rows[rows.length - 1].blockedId];
-  }
+  const follows = await userPairs(db, 'Follow', ['followerId', 'followeeId'], userIndex, batch, (n) => progress('follows', n));
+  const blocks = await userPairs(db, 'Block', ['blockerId', 'blockedId'], userIndex, batch);
 
   return {
     userIds: Int32Array.from(userIds),
@@ -248,11 +243,11 @@ export async function takeSnapshot(db: SqlSession, options: SnapshotOptions = {}
     pairWeights: Float32Array.from(pairWeights),
     pairTimes: Float64Array.from(pairTimes),
     pairTypeWeights: Float32Array.from(pairTypeWeights),
-    followFrom: Int32Array.from(followFrom),
-    followTo: Int32Array.from(followTo),
+    followFrom: follows.from,
+    followTo: follows.to,
     userPrivate: Uint8Array.from(userPrivate),
-    blockFrom: Int32Array.from(blockFrom),
-    blockTo: Int32Array.from(blockTo),
+    blockFrom: blocks.from,
+    blockTo: blocks.to,
     itemCategory: Int32Array.from(itemCategory),
     categories: [...categoryIndex.keys()],
     itemTagPtr: Int32Array.from(itemTagPtr),
