@@ -213,9 +213,10 @@ export async function createApp(services: AppServices): Promise<App> {
     maxTokens: { enabled: false },
     blockFieldSuggestion: { enabled: config.env === 'production' },
   }).protect();
+  const typeDefs = loadTypeDefs();
   const apollo = new ApolloServer<Context>({
-    typeDefs: loadTypeDefs(),
-    resolvers: buildResolvers() as never,
+    typeDefs,
+    resolvers: buildResolvers(typeDefs) as never,
     validationRules: armor.validationRules,
     parseOptions: { maxTokens: config.maxQueryTokens },
     allowBatchedHttpRequests: false,

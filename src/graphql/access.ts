@@ -44,7 +44,11 @@ export async function canSeeUser(ctx: Context, user: User): Promise<boolean> {
 
 /** The users of `ids` the viewer may see, in order, null where there is none: `visibleItems` for users. */
 export async function visibleUsers(ctx: Context, ids: readonly number[]): Promise<(User | null)[]> {
-  const users = (await ctx.loaders.user.loadMany(ids)).map((row) => (row instanceof Error ? nullIfMissing(row) : row));
+  return visibleUserRows(ctx, (await ctx.loaders.user.loadMany(ids)).map((row) => (row instanceof Error ? nullIfMissing(row) : row)));
+}
+
+/** `visibleUsers` for rows already at hand (the recommender's, for a page of suggestions). */
+export async function visibleUserRows(ctx: Context, users: readonly (User | null)[]): Promise<(User | null)[]> {
   const visibility = users.map((user) => user && userVisibility(ctx, user));
   const blocked = users.some((user, i) => user && visibility[i] === null) ? await ctx.loaders.blockedWithViewer() : null;
   return users.map((user, i) => (user && (visibility[i] ?? !blocked?.has(user.id)) ? user : null));
@@ -104,12 +108,16 @@ export async function visibleItem(ctx: Context, item: Item | null): Promise<Item
  * most one look at the block set, instead of a chain of promises per item.
  */
 export async function visibleItems(ctx: Context, ids: readonly number[]): Promise<(Item | null)[]> {
-  const items = (await ctx.loaders.item.loadMany(ids)).map((row) => (row instanceof Error ? nullIfMissing(row) : row));
+  return visibleItemRows(ctx, (await ctx.loaders.item.loadMany(ids)).map((row) => (row instanceof Error ? nullIfMissing(row) : row)));
+}
+
+/** `visibleItems` for rows already at hand (those a cached recommendation list was filtered with); undefined is no row. */
+export async function visibleItemRows(ctx: Context, items: readonly (Item | null | undefined)[]): Promise<(Item | null)[]> {
   const visibility = items.map((item) => item && itemVisibility(ctx, item));
   const blocked = visibility.some((v) => typeof v === 'number') ? await ctx.loaders.blockedWithViewer() : null;
   return items.map((item, i) => {
     const v = visibility[i];
-    return v === true || (typeof v === 'number' && !blocked?.has(v)) ? item : null;
+    return v === true || (typeof v === 'number' && !blocked?.has(v)) ? item! : null;
   });
 }
 

@@ -1,4 +1,5 @@
 /** All resolvers, merged by type from the domain folders. */
+import { Kind, parse } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { Resolvers } from '../generated/graphql';
 import { adminResolvers } from './admin/resolvers';
@@ -32,14 +33,31 @@ function withCheckedArguments(resolve: FieldResolver): FieldResolver {
   };
 }
 
-export function buildResolvers(): Resolvers {
+/** "Type.field" for every object field of the schema that declares arguments. */
+function fieldsWithArguments(typeDefs: string): Set<string> {
+  const names = new Set<string>();
+  for (const definition of parse(typeDefs).definitions) {
+    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+    for (const field of definition.fields ?? []) {
+      if (field.arguments?.length) names.add(`${definition.name.value}.${field.name.value}`);
+    }
+  }
+  return names;
+}
+
+/**
+ * The resolvers of `typeDefs`' schema. Only fields that take arguments are wrapped: a wrapper
+ * on argument-less fields (an id on every node of a page) would check an empty object per field.
+ */
+export function buildResolvers(typeDefs: string): Resolvers {
+  const withArguments = fieldsWithArguments(typeDefs);
   const merged: Record<string, Record<string, unknown>> = {};
   for (const domain of domains) {
     for (const [type, fields] of Object.entries(domain)) {
       const checked = Object.fromEntries(
         Object.entries(fields as Record<string, unknown>).map(([name, resolve]) => [
           name,
-          typeof resolve === 'function' && !name.startsWith('__') ? withCheckedArguments(resolve as FieldResolver) : resolve,
+          typeof resolve === 'function' && withArguments.has(`${type}.${name}`) ? withCheckedArguments(resolve as FieldResolver) : resolve,
         ]),
       );
       merged[type] = { ...merged[type], ...checked };

@@ -5,7 +5,7 @@ import type { Resolvers } from '../../generated/graphql';
 import type { Context } from '../../context';
 import type { ServedItem } from '../../recommender/serve/service';
 import { badInput } from '../../errors';
-import { isSelf, loadOrNull, nameableAsSimilar, nameableForActivity, requireSelfOrAdmin, visibleItem, visibleItems, visibleUsers } from '../access';
+import { isSelf, loadOrNull, nameableAsSimilar, nameableForActivity, requireSelfOrAdmin, visibleItem, visibleItemRows, visibleItems, visibleUserRows, visibleUsers } from '../access';
 import { isOffsetKey, mapEdges, readPage, toConnection, type Page } from '../pagination';
 import { checkRecommendationFilter, normaliseTags } from '../validation';
 import { shownFriendReasons, shownItemReasons } from './reasons';
@@ -109,7 +109,7 @@ export const recommendationResolvers: Resolvers = {
       });
       recordRecommendation('items', result.source);
       const recommendationId = page.after?.[1] ?? result.recommendationId;
-      const items = await visibleItems(ctx, result.items.map((row) => row.itemId));
+      const items = await visibleItemRows(ctx, result.rows);
       // The page's visible entries with their offsets in the visible list (cursors keep them).
       const slice: { row: ServedItem; item: Item; offset: number }[] = [];
       for (let i = 0, offset = 0; i < items.length && slice.length <= page.limit; i++) {
@@ -136,7 +136,12 @@ export const recommendationResolvers: Resolvers = {
       const arm = ctx.online.assign('FRIENDS', user.id);
       const result = await ctx.recommender.suggestFriends(user.id, start + page.limit + 1, arm);
       recordRecommendation('friends', result.source);
-      const connection = rankedConnection(await withVisibleUser(ctx, result.suggestions, (s) => s.userId), page);
+      // The recommender hands over the rows it checked the suggestions against: no loads here.
+      const users = await visibleUserRows(ctx, result.rows);
+      const connection = rankedConnection(
+        result.suggestions.flatMap((s, i) => (users[i] ? [{ ...s, user: users[i] as User }] : [])),
+        page,
+      );
       if (isSelf(ctx, user.id)) ctx.online.recordImpression({ recommendationId: randomUUID(), viewerId: user.id, kind: 'FRIENDS', surface: 'friendSuggestions', versionId: result.versionId, choice: arm, shownIds: connection.edges.map((edge) => edge.node.row.user.id), offset: start });
       return {
         source: result.source,

@@ -12,6 +12,13 @@ import { followHash, storedListBytes, storedReasons, type StoredFriendLists } fr
 import { createFriendSuggester, friendsOf, intersectFriends, suggest, type FriendSuggester } from '../friends/suggest';
 import type { FriendSuggestion } from '../types';
 
+/** An entry of a stored list: database id of the suggested user, score, and where its reasons are. */
+export interface StoredEntry {
+  userId: number;
+  score: number;
+  entry: number;
+}
+
 /** A version's stored lists keyed by database ids; built once per version and shared by every rebind. */
 export class StoredSuggestions {
   private readonly rowOf = new Map<number, number>();
@@ -36,14 +43,14 @@ export class StoredSuggestions {
    * no current list: the user is unknown to the version, follows someone else than at
    * training time (`following` is their followees now, self allowed), or the list ran short.
    */
-  take(userId: number, count: number, exclude: ReadonlySet<number>, following: ReadonlySet<number>): { userId: number; score: number; entry: number }[] | null {
+  take(userId: number, count: number, exclude: ReadonlySet<number>, following: ReadonlySet<number>): StoredEntry[] | null {
     const u = this.rowOf.get(userId);
     if (u === undefined) return null;
     const followees: number[] = [];
     for (const id of following) if (id !== userId) followees.push(id);
     if (followHash(followees) !== this.lists.followHash[u]) return null;
     const { offsets, scores, perUser } = this.lists;
-    const out: { userId: number; score: number; entry: number }[] = [];
+    const out: StoredEntry[] = [];
     for (let e = offsets[u]; e < offsets[u + 1] && out.length < count; e++) {
       const id = this.ids[e];
       if (id !== userId && !exclude.has(id) && !following.has(id)) out.push({ userId: id, score: scores[e], entry: e });
@@ -82,8 +89,17 @@ export class LoadedFriendModel {
    * else null; mutual friends come from the bound graph. `exclude` are database ids.
    */
   suggestStored(userId: number, count: number, exclude: ReadonlySet<number>, following: ReadonlySet<number>): FriendSuggestion[] | null {
-    const taken = this.stored?.take(userId, count, exclude, following);
-    if (!taken) return null;
+    const taken = this.takeStored(userId, count, exclude, following);
+    return taken && this.describeStored(userId, taken);
+  }
+
+  /** suggestStored's entries before they are described (cheap: a slice of the stored list). */
+  takeStored(userId: number, count: number, exclude: ReadonlySet<number>, following: ReadonlySet<number>): StoredEntry[] | null {
+    return this.stored?.take(userId, count, exclude, following) ?? null;
+  }
+
+  /** Stored entries of `userId`'s list as suggestions: mutual friends from the bound graph, reasons from the list. */
+  describeStored(userId: number, taken: StoredEntry[]): FriendSuggestion[] {
     const user = this.userIndex.get(userId);
     const friends = user === undefined ? new Int32Array(0) : friendsOf(this.suggester.graph, user);
     return taken.map(({ userId: id, score, entry }) => {

@@ -23,7 +23,7 @@ import type { SourceName } from '../items/features';
 import { ModelAdmin, type RetrainHooks } from '../model-admin';
 import { ActiveModels, type Serving } from './active-models';
 import { ChangeFeed, type ChangeNote } from './change-feed';
-import type { LoadedFriendModel } from './friends';
+import type { LoadedFriendModel, StoredEntry } from './friends';
 import { LIST_PAGE, listDepth, type LoadedItemModel } from './items';
 import { RowCache } from './rows';
 import { UserStates } from './user-states';
@@ -51,6 +51,12 @@ export interface ServedList {
   /** The model version that ranked the list (null for a fallback): impressions record it. */
   versionId: number | null;
   items: ServedItem[];
+  /**
+   * The item rows the list was filtered with, aligned with `items` (undefined: no row), so
+   * rendering a page needs no loads; as current as the list, whose key changes with every
+   * note about items.
+   */
+  rows: (Item | undefined)[];
   /** Reasons for entries of this list (the page served); computed only when asked. */
   explain(items: ServedItem[]): ItemReason[][];
 }
@@ -58,6 +64,7 @@ export interface ServedList {
 interface CachedList {
   source: Source;
   items: ServedItem[];
+  rows: (Item | undefined)[];
   limit: number;
   model: LoadedItemModel | null;
   state: UserState;
@@ -193,25 +200,35 @@ export class RecommenderService {
       return items.map((item) => item.reasons ?? byId.get(item.itemId) ?? []);
     };
     const versionId = list.source === 'MODEL' && serving.phase === 'ready' ? serving.version.id : null;
-    return { source: list.source, recommendationId, versionId, items: list.items.slice(0, request.limit), explain };
+    return { source: list.source, recommendationId, versionId, items: list.items.slice(0, request.limit), rows: list.rows.slice(0, request.limit), explain };
   }
 
   private async computeList(serving: Serving<LoadedItemModel>, state: UserState, request: ItemRequest): Promise<CachedList> {
+    const rows = new Map<number, Item>();
     if (serving.phase === 'ready') {
       try {
-        return { source: 'MODEL', items: await this.modelItems(serving.model, state, request), limit: request.limit, model: serving.model, state };
+        const items = await this.modelItems(serving.model, state, request, rows);
+        return { source: 'MODEL', items, rows: await this.rowsOf(items, rows), limit: request.limit, model: serving.model, state };
       } catch (error) {
         this.deps.logger.error({ err: error, userId: request.userId }, 'item model failed; serving fallback');
       }
     }
-    return { source: 'FALLBACK', items: await this.fallbackItems(state, request), limit: request.limit, model: null, state };
+    const items = await this.fallbackItems(state, request, rows);
+    return { source: 'FALLBACK', items, rows: await this.rowsOf(items, rows), limit: request.limit, model: null, state };
   }
 
-  private async modelItems(model: LoadedItemModel, state: UserState, request: ItemRequest): Promise<ServedItem[]> {
+  /** The rows of `items`: those `allowed` saw, the rest (new items woven in) loaded now. */
+  private async rowsOf(items: ServedItem[], known: Map<number, Item>): Promise<(Item | undefined)[]> {
+    const missing = items.filter((item) => !known.has(item.itemId)).map((item) => item.itemId);
+    if (missing.length) for (const row of await this.items.getMany(missing)) if (row) known.set(row.id, row);
+    return items.map((item) => known.get(item.itemId));
+  }
+
+  private async modelItems(model: LoadedItemModel, state: UserState, request: ItemRequest, rows: Map<number, Item>): Promise<ServedItem[]> {
     const filtered = Boolean(request.category || request.tags?.length);
     const { count, sourcesFor } = listDepth(request.limit, filtered);
     const ranked = model.rank(state, count, sourcesFor);
-    const kept = await this.allowed(ranked, state.blocked, request);
+    const kept = await this.allowed(ranked, state.blocked, request, rows);
     const page = kept.slice(0, request.limit);
     if (this.models.latestItemId <= model.maxItemId) return page;
     const fresh = await freshItems(this.deps.db.prisma, {
@@ -225,8 +242,8 @@ export class RecommenderService {
     return weave(page as never, fresh, request.limit);
   }
 
-  /** What the model cannot know: moderation, blocks, filters, deletions; from the item rows. */
-  private async allowed<T extends { itemId: number }>(ranked: T[], blocked: Set<number>, request: ItemRequest): Promise<T[]> {
+  /** What the model cannot know: moderation, blocks, filters, deletions; from the item rows, which the kept entries leave in `kept`. */
+  private async allowed<T extends { itemId: number }>(ranked: T[], blocked: Set<number>, request: ItemRequest, kept: Map<number, Item>): Promise<T[]> {
     const rows = await this.items.getMany(ranked.map((r) => r.itemId));
     const tags = request.tags ?? [];
     return ranked.filter((_, i) => {
@@ -234,25 +251,32 @@ export class RecommenderService {
       if (!item || item.hidden) return false;
       if (item.authorId !== null && blocked.has(item.authorId)) return false;
       if (request.category && item.category !== request.category) return false;
-      return tags.every((tag) => item.tags.includes(tag));
+      if (!tags.every((tag) => item.tags.includes(tag))) return false;
+      kept.set(item.id, item);
+      return true;
     });
   }
 
-  async suggestFriends(userId: number, limit: number, arm?: ArmChoice | null): Promise<{ source: Source; versionId: number | null; suggestions: FriendSuggestion[] }> {
+  /**
+   * `suggestions` are the first `limit` suggestions of users that exist, are not erased and
+   * not excluded; `rows` are those users' rows, aligned, so rendering the page needs no loads.
+   */
+  async suggestFriends(userId: number, limit: number, arm?: ArmChoice | null): Promise<{ source: Source; versionId: number | null; suggestions: FriendSuggestion[]; rows: User[] }> {
     const entry = this.states.get(userId);
     const state = await entry.state;
     const exclude = new Set([...state.blocked, ...state.following]);
     const serving = servingFor(this.models.friends, arm);
     let source: Source = 'FALLBACK';
     let suggestions: FriendSuggestion[] = [];
+    let stored: { model: LoadedFriendModel; entries: StoredEntry[] } | null = null;
     if (serving.phase === 'ready' && serving.model.knowsUser(userId)) {
       try {
         // The version's stored list while the user's follows are as trained; else ranked live
         // from the bound graph, reused for this state generation and graph.
         const model = serving.model;
         const want = limit + 20;
-        const stored = model.suggestStored(userId, want, exclude, state.following);
-        if (stored) suggestions = stored;
+        const taken = model.takeStored(userId, want, exclude, state.following);
+        if (taken) stored = { model, entries: taken };
         else {
           const key = `${userId}|${entry.generation}|${serving.version.id}`;
           const cached = this.friendLists.get(key);
@@ -269,9 +293,25 @@ export class RecommenderService {
       }
     }
     if (source === 'FALLBACK') suggestions = await this.fallbackFriends(userId, limit + 20, exclude);
-    const rows = await this.users.getMany(suggestions.map((s) => s.userId));
     const versionId = source === 'MODEL' && serving.phase === 'ready' ? serving.version.id : null;
-    return { source, versionId, suggestions: suggestions.filter((s, i) => rows[i] && !rows[i]!.erasedAt && !exclude.has(s.userId)).slice(0, limit) };
+    if (!stored) return { source, versionId, ...(await this.present(suggestions, exclude, limit)) };
+    // Mutual friends and reasons of stored entries cost more than taking them: only for the page.
+    const page = await this.present(stored.entries, exclude, limit);
+    return { source, versionId, suggestions: stored.model.describeStored(userId, page.suggestions), rows: page.rows };
+  }
+
+  /** The first `limit` of `list` whose users exist, are not erased and are not excluded, with their rows. */
+  private async present<T extends { userId: number }>(list: T[], exclude: Set<number>, limit: number): Promise<{ suggestions: T[]; rows: User[] }> {
+    const found = await this.users.getMany(list.map((s) => s.userId));
+    const suggestions: T[] = [];
+    const rows: User[] = [];
+    for (let i = 0; i < list.length && suggestions.length < limit; i++) {
+      const row = found[i];
+      if (!row || row.erasedAt || exclude.has(list[i].userId)) continue;
+      suggestions.push(list[i]);
+      rows.push(row);
+    }
+    return { suggestions, rows };
   }
 
   /** Neighbours from the viewer's arm's version (or the active one); versionId null when co-engagement answered. */
@@ -343,7 +383,7 @@ export class RecommenderService {
     return this.admin.activate(versionId);
   }
 
-  private async fallbackItems(state: UserState, request: ItemRequest): Promise<ServedItem[]> {
+  private async fallbackItems(state: UserState, request: ItemRequest, rows: Map<number, Item>): Promise<ServedItem[]> {
     const seen = new Set(request.excludeSeen ? [...state.history.map((h) => h.itemId), ...state.hiddenItemIds] : state.hiddenItemIds);
     const want = request.limit + seen.size + 20;
     let ranked = await this.trending('ALL', request.category ?? null, want, state.blocked);
@@ -353,7 +393,7 @@ export class RecommenderService {
       kind = 'NEW_ITEM';
     }
     const candidates = ranked.filter((row) => !seen.has(row.id)).map((row) => ({ itemId: row.id, score: row.score }));
-    return (await this.allowed(candidates, state.blocked, request))
+    return (await this.allowed(candidates, state.blocked, request, rows))
       .slice(0, request.limit)
       .map((row) => ({ ...row, reasons: [{ kind, userIds: [], itemId: null, weight: 1 }] }));
   }
