@@ -20,8 +20,25 @@ const isOffset = isOffsetKey;
 
 const MAX_MUTUAL_SHOWN = 3;
 
+/**
+ * Answers of `selects` per field node: the node belongs to a parsed document Apollo keeps and
+ * reuses for every request of the same query, so the walk below runs once per query, not per
+ * request. A field merged from several nodes is walked each time (rare).
+ */
+const selectsCache = new WeakMap<FieldNode, Map<string, boolean>>();
+
 /** Does the query select `path` below this field (through fragments too)? Unselected work is skipped. */
 function selects(info: GraphQLResolveInfo, ...path: string[]): boolean {
+  if (info.fieldNodes.length !== 1) return walkSelects(info, path);
+  let answers = selectsCache.get(info.fieldNodes[0]);
+  if (!answers) selectsCache.set(info.fieldNodes[0], (answers = new Map()));
+  const key = path.join('.');
+  let answer = answers.get(key);
+  if (answer === undefined) answers.set(key, (answer = walkSelects(info, path)));
+  return answer;
+}
+
+function walkSelects(info: GraphQLResolveInfo, path: string[]): boolean {
   const within = (set: SelectionSetNode | undefined, rest: string[]): boolean =>
     !!set &&
     set.selections.some((selection) => {
