@@ -300,16 +300,24 @@ export class RecommenderService {
     return { source, versionId, suggestions: stored.model.describeStored(userId, page.suggestions), rows: page.rows };
   }
 
-  /** The first `limit` of `list` whose users exist, are not erased and are not excluded, with their rows. */
+  /**
+   * The first `limit` of `list` whose users exist, are not erased and are not excluded, with
+   * their rows. Rows are looked up for the first `limit` entries, and for the rest only when
+   * some of those drop out: the list runs longer than the page just to survive such drops.
+   */
   private async present<T extends { userId: number }>(list: T[], exclude: Set<number>, limit: number): Promise<{ suggestions: T[]; rows: User[] }> {
-    const found = await this.users.getMany(list.map((s) => s.userId));
     const suggestions: T[] = [];
     const rows: User[] = [];
-    for (let i = 0; i < list.length && suggestions.length < limit; i++) {
-      const row = found[i];
-      if (!row || row.erasedAt || exclude.has(list[i].userId)) continue;
-      suggestions.push(list[i]);
-      rows.push(row);
+    for (let from = 0; from < list.length && suggestions.length < limit; ) {
+      const part = list.slice(from, from === 0 ? limit : list.length);
+      const found = await this.users.getMany(part.map((s) => s.userId));
+      for (let i = 0; i < part.length && suggestions.length < limit; i++) {
+        const row = found[i];
+        if (!row || row.erasedAt || exclude.has(part[i].userId)) continue;
+        suggestions.push(part[i]);
+        rows.push(row);
+      }
+      from += part.length;
     }
     return { suggestions, rows };
   }
