@@ -52,8 +52,13 @@ describePostgres('serving from memory', () => {
     RATE_LIMIT_PER_MINUTE: '0',
     IMPRESSION_FLUSH_MS: '600000',
   };
+  // The server reads its online settings (impression flushes, experiment polls) from
+  // process.env, not from the config env above: set for this file's servers, restored after.
+  const onlineEnv = { IMPRESSION_FLUSH_MS: '600000', EXPERIMENT_POLL_MS: '600000' };
+  const savedEnv = Object.fromEntries(Object.keys(onlineEnv).map((name) => [name, process.env[name]]));
 
   beforeAll(async () => {
+    Object.assign(process.env, onlineEnv);
     database = await createTestDatabase();
     planted = await plantCommunities(database.db);
     const url = new URL(database.url!);
@@ -73,6 +78,10 @@ describePostgres('serving from memory', () => {
   }, 300_000);
 
   afterAll(async () => {
+    for (const [name, value] of Object.entries(savedEnv)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
     await a?.close();
     await (a?.database.drop() ?? Promise.resolve());
     await b?.close();
