@@ -93,13 +93,9 @@ export async function runTrainJob(job: PreparedJob, progress: Progress = () => {
     const params = withNeighbourBudget(job.params, s.itemIds.length);
     const measured = await timed('train', () => trainItemModel(data, params as never));
     const metrics = await timed('evaluate', () => evaluateItemModel(new LoadedItemModel(measured.model, s.userIds, s.itemIds), s, split));
-    // The validation fifth only measures the recipe. The version that serves fits its sources on
-    // every pair with the settings tuned above and the ranker trained above: the ranker scores
-    // the sources' evidence, learnt on a carve-out either way (retraining it on one of all
-    // pairs cost a third of the refit and measured no better served quality).
-    const refit = await timed('refit', () =>
-      trainItemModel(itemTrainingData(s), { ...measured.report.config, tune: false }, { ranker: measured.model.ranker }),
-    );
+    // The validation fifth only measures the recipe. The version that serves is trained the same
+    // way on every pair (its ranker on its own carve-out), reusing the settings tuned above.
+    const refit = await timed('refit', () => trainItemModel(itemTrainingData(s), { ...measured.report.config, tune: false }));
     const { model } = refit;
     // Inside each fit, for the run report: which of its parts cost the time.
     for (const [name, fit] of [['train', measured], ['refit', refit]] as const) {

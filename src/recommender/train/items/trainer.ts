@@ -119,15 +119,9 @@ export function fitSources(
   };
 }
 
-/**
- * `reuse.ranker`, when given, serves as the ranker instead of one trained on a carve-out of
- * `input`: the refit of a measured fit keeps its ranker and tuned settings, so it fits only the
- * sources on every pair (see the pipeline's refit for why that is sound).
- */
 export async function trainItemModel(
   input: ItemTrainingData,
   configInput: ItemModelConfigInput = {},
-  reuse?: { ranker: RankerWeights | null },
 ): Promise<{ model: ItemModel; report: TrainReport }> {
   let config = resolveConfig(configInput);
   const data = binaryPositives(input);
@@ -142,7 +136,7 @@ export async function trainItemModel(
   // there, whose float32 products are no faster than the float64 loops.
   const runtime = await loadTf();
   const inverse = runtime.backend === 'cpu' ? invertSpdInPlace : matMulSpdInverse(runtime.tf);
-  let ranker: RankerWeights | null = reuse?.ranker ?? null;
+  let ranker: RankerWeights | null = null;
   let backend: string | null = null;
   let rankerExamples = 0;
   let rankerBestEpoch = 0;
@@ -151,7 +145,7 @@ export async function trainItemModel(
   let rankerTemporalGain: number | null = null;
   let tuning: TuningTrial[] = [];
   let tunedFits: ReturnType<typeof fitItemItem>[] = [];
-  if (!reuse && (config.tune || config.ranker.enabled)) {
+  if (config.tune || config.ranker.enabled) {
     // The ranker learns on, and must beat the item-item order on, a random fifth. Trained on
     // each user's latest fifth it learns "what is new now", which passes its own gate and
     // then loses a third of NDCG on a random test (MovieLens-100K: 0.31 against 0.45).
