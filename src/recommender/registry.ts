@@ -12,18 +12,37 @@ export function activeVersionSummary(prisma: PrismaClient, kind: ModelKind): Pro
   return prisma.modelVersion.findFirst({ where: { kind, status: 'ACTIVE' }, omit: { artifact: true } });
 }
 
+/** How much of an artifact one statement reads (as hex text on the wire: twice this). */
+const ARTIFACT_READ_CHUNK = 8 << 20;
+
 /**
- * Artifact bytes go through the driver as a bytea parameter or column. Prisma's Bytes would
- * pass through a base64 string, which V8 caps at 512 MB and which doubles the memory.
+ * The artifact bytes, read in ARTIFACT_READ_CHUNK slices into one buffer of their final size:
+ * a whole bytea column arrives as hex text, so one read would hold the wire message, the hex
+ * string and the bytes at once (about five times the artifact, 1 GB for Epinions) and V8 caps
+ * a string at 512 MB. The buffer is fresh (offset 0), so typed arrays can view it in place
+ * (artifact.ts). Artifacts are written once, before a version can be read: a version deleted
+ * while it is read is an error, not a mix.
  */
-export async function readArtifact(db: SqlSession, id: number): Promise<{ artifact: Uint8Array; checksum: string } | null> {
-  const [row] = await db.query<{ artifact: Uint8Array; checksum: string }>(
-    `SELECT artifact, checksum FROM "ModelVersion" WHERE id = $1`,
+export async function readArtifact(db: SqlSession, id: number, chunkBytes = ARTIFACT_READ_CHUNK): Promise<{ artifact: Uint8Array; checksum: string } | null> {
+  const [row] = await db.query<{ size: number; checksum: string }>(
+    `SELECT octet_length(artifact) AS size, checksum FROM "ModelVersion" WHERE id = $1`,
     [id],
   );
-  return row ? { artifact: new Uint8Array(row.artifact.buffer, row.artifact.byteOffset, row.artifact.byteLength), checksum: row.checksum } : null;
+  if (!row) return null;
+  const artifact = new Uint8Array(Number(row.size));
+  for (let at = 0; at < artifact.length; at += chunkBytes) {
+    const want = Math.min(chunkBytes, artifact.length - at);
+    const [chunk] = await db.query<{ bytes: Uint8Array }>(
+      `SELECT substring(artifact FROM $2 FOR $3) AS bytes FROM "ModelVersion" WHERE id = $1`,
+      [id, at + 1, want],
+    );
+    if (!chunk || chunk.bytes.length !== want) throw new Error(`model version ${id} changed while its artifact was read`);
+    artifact.set(chunk.bytes, at);
+  }
+  return { artifact, checksum: row.checksum };
 }
 
+/** A bytea parameter goes to Postgres as binary; Prisma's Bytes would pass through a base64 string (V8 caps strings at 512 MB). */
 export async function writeArtifact(db: Database, id: number, artifact: Uint8Array): Promise<void> {
   await db.query(`UPDATE "ModelVersion" SET artifact = $2 WHERE id = $1`, [id, Buffer.from(artifact.buffer, artifact.byteOffset, artifact.byteLength)]);
 }
