@@ -1,30 +1,22 @@
-/** Worker-thread entry of prepareGraphInWorker: posts { bound } or { error }. */
-import { parentPort, workerData } from 'node:worker_threads';
-import { prepareGraph, type SocialGraph } from '../friends/graph';
+/** Child-process entry of prepareGraphInChild: receives a GraphSource, sends { bound } or { error }, exits. */
+import { prepareGraph } from '../friends/graph';
 import { friendTrainingData, type FriendGraphInput } from '../model-inputs';
 import { takeSnapshotAt } from '../snapshot';
 import type { BoundGraph, GraphSource } from './friend-graph';
 
-function buffers(bound: BoundGraph): ArrayBuffer[] {
-  const out = new Set<ArrayBuffer>();
-  const visit = (value: unknown) => {
-    if (ArrayBuffer.isView(value)) out.add(value.buffer as ArrayBuffer);
-    else if (value && typeof value === 'object') Object.values(value).forEach(visit);
-  };
-  visit(bound);
-  return [...out];
-}
-
 async function bind(source: GraphSource): Promise<BoundGraph> {
   const input: FriendGraphInput = 'input' in source ? source.input : await takeSnapshotAt(source.databaseUrl);
-  const graph: SocialGraph = prepareGraph(friendTrainingData(input));
-  return { graph, userIds: input.userIds };
+  return { graph: prepareGraph(friendTrainingData(input)), userIds: input.userIds };
 }
 
-if (parentPort) {
-  const port = parentPort;
-  bind(workerData as GraphSource).then(
-    (bound) => port.postMessage({ bound }, buffers(bound)),
-    (error: unknown) => port.postMessage({ error: error instanceof Error ? error.message : String(error) }),
-  );
+if (require.main === module && process.send) {
+  const send = (reply: { bound: BoundGraph } | { error: string }) => new Promise<void>((resolve) => process.send!(reply, () => resolve()));
+  // The channel closing means the server is gone: nobody would receive the graph.
+  process.on('disconnect', () => process.exit(1));
+  process.once('message', (source: GraphSource) => {
+    bind(source).then(
+      (bound) => send({ bound }).then(() => process.exit(0)),
+      (error: unknown) => send({ error: error instanceof Error ? error.message : String(error) }).then(() => process.exit(1)),
+    );
+  });
 }
