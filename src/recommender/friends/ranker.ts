@@ -21,17 +21,24 @@ export interface Ranker {
   layers: DenseLayer[];
 }
 
-/** Scores `count` feature rows; deterministic plain-JS forward pass. */
+/**
+ * Scores `count` feature rows; deterministic plain-JS forward pass. It runs for every
+ * candidate of every request and of every precomputed list, so the loops are kept flat
+ * (no closures, no per-row allocation).
+ */
 export function scoreRows(ranker: Ranker, features: Float32Array, count: number): Float32Array {
   const out = new Float32Array(count);
-  const f = ranker.numFeatures;
-  const widest = Math.max(f, ...ranker.layers.map((l) => l.outSize));
+  const { numFeatures: f, mean, invStd, layers } = ranker;
+  let widest = f;
+  for (const layer of layers) widest = Math.max(widest, layer.outSize);
   let input = new Float64Array(widest);
   let output = new Float64Array(widest);
+  const last = layers.length - 1;
   for (let r = 0; r < count; r++) {
-    for (let j = 0; j < f; j++) input[j] = (features[r * f + j] - ranker.mean[j]) * ranker.invStd[j];
-    ranker.layers.forEach((layer, li) => {
-      const { inSize, outSize, weights, bias } = layer;
+    const base = r * f;
+    for (let j = 0; j < f; j++) input[j] = (features[base + j] - mean[j]) * invStd[j];
+    for (let li = 0; li <= last; li++) {
+      const { inSize, outSize, weights, bias } = layers[li];
       for (let o = 0; o < outSize; o++) output[o] = bias[o];
       for (let i = 0; i < inSize; i++) {
         const xi = input[i];
@@ -39,9 +46,11 @@ export function scoreRows(ranker: Ranker, features: Float32Array, count: number)
         const row = i * outSize;
         for (let o = 0; o < outSize; o++) output[o] += xi * weights[row + o];
       }
-      if (li < ranker.layers.length - 1) for (let o = 0; o < outSize; o++) if (output[o] < 0) output[o] = 0;
-      [input, output] = [output, input];
-    });
+      if (li < last) for (let o = 0; o < outSize; o++) if (output[o] < 0) output[o] = 0;
+      const swap = input;
+      input = output;
+      output = swap;
+    }
     out[r] = input[0];
   }
   return out;

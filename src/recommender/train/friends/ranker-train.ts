@@ -33,7 +33,7 @@ export interface RankerOptions {
 export const DEFAULT_RANKER_OPTIONS: RankerOptions = {
   hidden: [32],
   loss: 'listwise',
-  epochs: 30,
+  epochs: 10,
   maxSteps: 2500,
   learningRate: 0.005,
   batchGroups: 32,
@@ -41,23 +41,34 @@ export const DEFAULT_RANKER_OPTIONS: RankerOptions = {
   seed: 1,
 };
 
-export async function trainRanker(set: RankerTrainingSet, options: RankerOptions): Promise<Ranker> {
+/** Fits from random weights, or continues from `start` (its weights and standardisation). */
+export async function trainRanker(set: RankerTrainingSet, options: RankerOptions, start?: Ranker): Promise<Ranker> {
   const { tf } = await loadTf();
   const f = set.numFeatures;
-  const { mean, invStd } = standardisation(set);
+  const { mean, invStd } = start ?? standardisation(set);
+  // Standardised once here rather than per batch in every epoch.
+  const standardised = new Float32Array(set.features.length);
+  for (let r = 0; r < set.labels.length; r++) {
+    for (let j = 0; j < f; j++) standardised[r * f + j] = (set.features[r * f + j] - mean[j]) * invStd[j];
+  }
   const groups = usefulGroups(set, options.loss);
   if (groups.length === 0) throw new Error('No training user has a held-out friend among their candidates');
   const sizeOf = (g: number) => set.groupOffsets[g + 1] - set.groupOffsets[g];
   const rng = seededRng(options.seed);
   const sizes = [f, ...options.hidden, 1];
   const variables = sizes.slice(1).map((out, i) => ({
-    w: tf.variable(tf.tensor2d(glorot(sizes[i], out, rng), [sizes[i], out])),
-    b: tf.variable(tf.zeros([out])),
+    w: tf.variable(tf.tensor2d(start ? start.layers[i].weights : glorot(sizes[i], out, rng), [sizes[i], out])),
+    b: tf.variable(start ? tf.tensor1d(start.layers[i].bias) : tf.zeros([out])),
   }));
   const optimizer = tf.train.adam(options.learningRate);
   const batchesPerEpoch = Math.ceil(groups.length / options.batchGroups);
   const epochs = Math.max(1, Math.min(options.epochs, Math.ceil(options.maxSteps / batchesPerEpoch)));
-  const averageFrom = Math.floor(epochs / 2);
+  // Stochastic weight averaging over the second half of the steps: the mean of the weights
+  // after every step ranks more steadily than the last noisy one. Averaging every step rather
+  // than every epoch keeps that with few epochs: 10 epochs average 125 (Last.fm) to 365
+  // (ego-Facebook) points where 30 averaged 15, at validation NDCG@10 within 0.003 of 30's.
+  const steps = epochs * batchesPerEpoch;
+  const averageFrom = Math.floor(steps / 2);
   const average: DenseLayer[] = sizes.slice(1).map((out, i) => ({
     inSize: sizes[i],
     outSize: out,
@@ -65,10 +76,11 @@ export async function trainRanker(set: RankerTrainingSet, options: RankerOptions
     bias: new Float32Array(out),
   }));
   try {
+    let step = 0;
     for (let epoch = 0; epoch < epochs; epoch++) {
       for (const batch of epochBatches(groups, sizeOf, options.batchGroups, rng)) {
         const width = Math.max(...batch.map(sizeOf));
-        const { x, y, mask } = batchTensors(tf, set, batch, width, mean, invStd);
+        const { x, y, mask } = batchTensors(tf, set, standardised, batch, width);
         optimizer.minimize(() => {
           let h: Tf.Tensor2D = x;
           variables.forEach(({ w, b }, i) => {
@@ -81,17 +93,15 @@ export async function trainRanker(set: RankerTrainingSet, options: RankerOptions
           return tf.add(data, tf.mul(options.l2, penalty)) as Tf.Scalar;
         });
         tf.dispose([x, y, mask]);
-      }
-      if (epoch >= averageFrom) {
-        variables.forEach(({ w, b }, i) => {
-          addInto(average[i].weights, w.dataSync());
-          addInto(average[i].bias, b.dataSync());
-        });
+        if (step++ >= averageFrom) {
+          variables.forEach(({ w, b }, i) => {
+            addInto(average[i].weights, w.dataSync());
+            addInto(average[i].bias, b.dataSync());
+          });
+        }
       }
     }
-    // Stochastic weight averaging over the second half of training: the mean of the
-    // epoch-end weights ranks more steadily than the last noisy step.
-    const snapshots = epochs - averageFrom;
+    const snapshots = steps - averageFrom;
     const layers = average.map((layer) => {
       for (const array of [layer.weights, layer.bias]) for (let i = 0; i < array.length; i++) array[i] /= snapshots;
       return layer;
@@ -135,21 +145,17 @@ function pointwiseLoss(tf: typeof Tf, scores: Tf.Tensor2D, y: Tf.Tensor, mask: T
   return tf.div(tf.sum(tf.mul(perRow, mask)), tf.sum(mask)) as Tf.Scalar;
 }
 
-function batchTensors(
-  tf: typeof Tf,
-  set: RankerTrainingSet,
-  batch: number[],
-  width: number,
-  mean: Float32Array,
-  invStd: Float32Array,
-) {
+/** One batch padded to `width` rows per group, from the standardised feature matrix. */
+function batchTensors(tf: typeof Tf, set: RankerTrainingSet, standardised: Float32Array, batch: number[], width: number) {
   const f = set.numFeatures;
   const x = new Float32Array(batch.length * width * f);
   const y = new Float32Array(batch.length * width);
   const mask = new Float32Array(batch.length * width);
   batch.forEach((g, b) => {
-    for (let r = set.groupOffsets[g], slot = b * width; r < set.groupOffsets[g + 1]; r++, slot++) {
-      for (let j = 0; j < f; j++) x[slot * f + j] = (set.features[r * f + j] - mean[j]) * invStd[j];
+    const from = set.groupOffsets[g];
+    const to = set.groupOffsets[g + 1];
+    x.set(standardised.subarray(from * f, to * f), b * width * f);
+    for (let r = from, slot = b * width; r < to; r++, slot++) {
       y[slot] = set.labels[r];
       mask[slot] = 1;
     }
