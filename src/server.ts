@@ -3,6 +3,7 @@
  * Stops gracefully on SIGTERM/SIGINT: stop accepting, drain requests, stop jobs, close the database.
  */
 import type { AddressInfo } from 'node:net';
+import v8 from 'node:v8';
 import { createApp, type App } from './app';
 import { loadConfig, type Config } from './config';
 import { openDatabase, type Database } from './db/client';
@@ -145,7 +146,17 @@ class InterruptedRunSweeper {
   }
 }
 
+/**
+ * Between full collections V8 lets the old generation grow up to 4x what survived the last
+ * one when allocation is fast, which a loaded server's is: under the bench on Epinions RSS
+ * rose by hundreds of MB while a full collection left about 100 MB of live heap. 1.5x bounds
+ * serving memory by what it holds, at the cost of more frequent (mostly concurrent) marking.
+ * Set here, in the process entry, not for servers embedded in tests or tools.
+ */
+const HEAP_GROWING_PERCENT = 50;
+
 async function main(): Promise<void> {
+  v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const server = await startServer(config, logger);

@@ -19,10 +19,9 @@ import { deserialize as deserializeItemModel, deserializeLists } from '../recomm
 import type { VersionSummary } from '../recommender/registry';
 import { readArtifact } from '../recommender/registry';
 import type { Serving } from '../recommender/serve/active-models';
-import { prepareGraphInWorker } from '../recommender/serve/friend-graph';
+import { currentGraph } from '../recommender/serve/friend-graph';
 import { LoadedFriendModel, StoredSuggestions } from '../recommender/serve/friends';
 import { LoadedItemModel } from '../recommender/serve/items';
-import { takeSnapshot } from '../recommender/snapshot';
 
 export type ReadyItemModel = Extract<Serving<LoadedItemModel>, { phase: 'ready' }>;
 export type ReadyFriendModel = Extract<Serving<LoadedFriendModel>, { phase: 'ready' }>;
@@ -33,8 +32,8 @@ const FRIEND_REBIND_MS = 30_000;
 
 /** Binds a friend version to the follow graph as it is now, the way ActiveModels binds the active one. */
 async function bindToCurrentGraph(db: Database, model: FriendModel, stored: StoredSuggestions | null): Promise<LoadedFriendModel> {
-  const snapshot = await takeSnapshot(db);
-  return new LoadedFriendModel(model, await prepareGraphInWorker(snapshot), snapshot.userIds, stored);
+  const { graph, userIds } = await currentGraph(db);
+  return new LoadedFriendModel(model, graph, userIds, stored);
 }
 
 export class ArmModels {

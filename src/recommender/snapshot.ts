@@ -5,6 +5,7 @@
  * weight: the sum of per-type weights with exponential time decay; a HIDE anywhere makes the
  * pair negative.
  */
+import pg from 'pg';
 import type { SqlSession } from '../db/client';
 import { DEFAULT_TYPE_WEIGHTS } from './serve/fallbacks';
 
@@ -257,4 +258,22 @@ export async function takeSnapshot(db: SqlSession, options: SnapshotOptions = {}
     itemHidden: Uint8Array.from(itemHidden),
     watermark,
   };
+}
+
+/**
+ * takeSnapshot over a connection of its own, for a training process or the friend-graph
+ * worker: the server's pool and event loop take no part in the read.
+ */
+export async function takeSnapshotAt(databaseUrl: string, options: SnapshotOptions = {}): Promise<Snapshot> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const session: SqlSession = {
+      exec: async (sql) => void (await client.query(sql)),
+      query: async (sql, params = []) => (await client.query(sql, params)).rows,
+    };
+    return await takeSnapshot(session, options);
+  } finally {
+    await client.end();
+  }
 }

@@ -115,7 +115,11 @@ function open(bytes: Uint8Array) {
     const start = dataStart + e.offset;
     const end = start + e.length * ctor.BYTES_PER_ELEMENT;
     if (end > bytes.length) throw new Error(`item model artifact: truncated at ${name}`);
-    // Copy: the source bytes may sit at any alignment and must not be shared with the caller.
+    // A view when the array is aligned (artifacts packed by artifact.ts are): the model then
+    // holds the artifact's bytes once instead of a second copy of every array. Models are
+    // never written to, so sharing the bytes is safe. An unaligned array can only be copied.
+    const at = bytes.byteOffset + start;
+    if (at % ctor.BYTES_PER_ELEMENT === 0) return new ctor(bytes.buffer as ArrayBuffer, at, e.length) as T;
     return new ctor(bytes.slice(start, end).buffer) as T;
   };
   return { header, get, has: (name: string) => byName.has(name) };

@@ -9,6 +9,22 @@ import type { NeighbourLists } from './neighbours';
 import type { PopularityStats } from './popularity';
 import type { RankerWeights } from './ranker';
 
+/** How the ranker is trained (train/items/ranker-train.ts adds the seed). */
+export interface RankerSettings {
+  hidden: number;
+  epochs: number;
+  learningRate: number;
+  /** Candidate rows per optimisation step. */
+  batchRows: number;
+  /** Rows per epoch (all positives plus sampled negatives). */
+  rowsPerEpoch: number;
+  l2: number;
+  /** Stop after this many epochs without a better stopping-set quality, but never before minEpochs (early epochs dip). */
+  patience: number;
+  minEpochs: number;
+  evaluateEvery: number;
+}
+
 export interface ItemModelConfig {
   itemItem: {
     /**
@@ -31,17 +47,8 @@ export interface ItemModelConfig {
   /** Similar users consulted per request. */
   userNeighbours: number;
   candidates: { itemItem: number; itemKnn: number; userKnn: number; social: number; popular: number; trending: number; content: number; fresh: number };
-  ranker: {
+  ranker: RankerSettings & {
     enabled: boolean;
-    hidden: number;
-    epochs: number;
-    learningRate: number;
-    batchRows: number;
-    rowsPerEpoch: number;
-    l2: number;
-    patience: number;
-    minEpochs: number;
-    evaluateEvery: number;
     /** Users sampled for ranker examples (bounds memory and time on large data). */
     maxUsers: number;
   };

@@ -11,8 +11,7 @@ import { unpackArtifact, type Artifact, type ModelKind } from '../artifact';
 import { deserializeFriendArtifact, type FriendArtifact } from '../friends/artifact';
 import { deserialize as deserializeItemModel, deserializeLists } from '../items/artifact';
 import { activeVersionSummary, readArtifact, type VersionSummary } from '../registry';
-import { takeSnapshot } from '../snapshot';
-import { prepareGraphInWorker } from './friend-graph';
+import { currentGraph } from './friend-graph';
 import { LoadedFriendModel, StoredSuggestions } from './friends';
 import { LoadedItemModel } from './items';
 
@@ -174,8 +173,8 @@ export class ActiveModels {
     if (serving.phase !== 'ready' || Date.now() - this.friendGraphBoundAt < GRAPH_REFRESH_MS) return;
     const mark = await this.followMark();
     if (mark === this.friendGraphMark) return;
-    const snapshot = await takeSnapshot(this.db);
-    const model = new LoadedFriendModel(serving.model.model, await prepareGraphInWorker(snapshot), snapshot.userIds, serving.model.stored);
+    const { graph, userIds } = await currentGraph(this.db);
+    const model = new LoadedFriendModel(serving.model.model, graph, userIds, serving.model.stored);
     if (this.friends === serving) this.friends = { ...serving, model };
     this.friendGraphMark = mark;
     this.friendGraphBoundAt = Date.now();
@@ -196,9 +195,9 @@ export class ActiveModels {
   private async bindFriends({ model, lists, userIds }: FriendArtifact & { userIds: Int32Array }): Promise<LoadedFriendModel> {
     this.friendGraphBoundAt = Date.now();
     this.friendGraphMark = await this.followMark();
-    const snapshot = await takeSnapshot(this.db);
+    const current = await currentGraph(this.db);
     const stored = lists ? new StoredSuggestions(lists, userIds) : null;
-    return new LoadedFriendModel(model, await prepareGraphInWorker(snapshot), snapshot.userIds, stored);
+    return new LoadedFriendModel(model, current.graph, current.userIds, stored);
   }
 
   /** Replaces what serves a kind; the old model is dropped whole (its arrays are garbage once unreferenced). */

@@ -1,23 +1,22 @@
-/** Worker-thread entry of prepareGraphInWorker: posts { graph } or { error }. */
-import { parentPort, workerData } from 'node:worker_threads';
-import { prepareGraph, type SocialGraph } from '../friends/graph';
+/** Child-process entry of prepareGraphInChild: receives a GraphSource, sends { bound } or { error }, exits. */
+import { prepareGraph } from '../friends/graph';
 import { friendTrainingData, type FriendGraphInput } from '../model-inputs';
+import { takeSnapshotAt } from '../snapshot';
+import type { BoundGraph, GraphSource } from './friend-graph';
 
-function buffers(graph: SocialGraph): ArrayBuffer[] {
-  const out = new Set<ArrayBuffer>();
-  const visit = (value: unknown) => {
-    if (ArrayBuffer.isView(value)) out.add(value.buffer as ArrayBuffer);
-    else if (value && typeof value === 'object') Object.values(value).forEach(visit);
-  };
-  visit(graph);
-  return [...out];
+async function bind(source: GraphSource): Promise<BoundGraph> {
+  const input: FriendGraphInput = 'input' in source ? source.input : await takeSnapshotAt(source.databaseUrl);
+  return { graph: prepareGraph(friendTrainingData(input)), userIds: input.userIds };
 }
 
-if (parentPort) {
-  try {
-    const graph = prepareGraph(friendTrainingData(workerData as FriendGraphInput));
-    parentPort.postMessage({ graph }, buffers(graph));
-  } catch (error) {
-    parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
-  }
+if (require.main === module && process.send) {
+  const send = (reply: { bound: BoundGraph } | { error: string }) => new Promise<void>((resolve) => process.send!(reply, () => resolve()));
+  // The channel closing means the server is gone: nobody would receive the graph.
+  process.on('disconnect', () => process.exit(1));
+  process.once('message', (source: GraphSource) => {
+    bind(source).then(
+      (bound) => send({ bound }).then(() => process.exit(0)),
+      (error: unknown) => send({ error: error instanceof Error ? error.message : String(error) }).then(() => process.exit(1)),
+    );
+  });
 }

@@ -64,7 +64,7 @@ export class LoadedFriendModel {
 
   constructor(
     readonly model: FriendModel,
-    /** Prepared already (prepareGraphInWorker) or prepared here. */
+    /** Prepared already (prepareGraphInChild) or prepared here. */
     graph: FriendTrainingData | SocialGraph,
     readonly userIds: Int32Array,
     readonly stored: StoredSuggestions | null = null,

@@ -3,9 +3,7 @@
  * Receives a TrainJob, reads its data when the job names a database, sends progress lines
  * and then { result } or { error }.
  */
-import pg from 'pg';
-import type { SqlSession } from '../../db/client';
-import { takeSnapshot } from '../snapshot';
+import { takeSnapshotAt } from '../snapshot';
 import { untrainable } from './data';
 import { runTrainJob, type PreparedJob, type Progress, type SkippedRun, type TrainJob, type TrainResult } from './pipeline';
 
@@ -13,17 +11,7 @@ import { runTrainJob, type PreparedJob, type Progress, type SkippedRun, type Tra
 async function prepare(job: TrainJob): Promise<PreparedJob> {
   const { source, ...rest } = job;
   if ('snapshot' in source) return { ...rest, snapshot: source.snapshot };
-  const client = new pg.Client({ connectionString: source.databaseUrl });
-  await client.connect();
-  try {
-    const session: SqlSession = {
-      exec: async (sql) => void (await client.query(sql)),
-      query: async (sql, params = []) => (await client.query(sql, params)).rows,
-    };
-    return { ...rest, snapshot: await takeSnapshot(session) };
-  } finally {
-    await client.end();
-  }
+  return { ...rest, snapshot: await takeSnapshotAt(source.databaseUrl) };
 }
 
 export async function runInWorker(job: TrainJob, progress: Progress): Promise<TrainResult | SkippedRun> {

@@ -12,7 +12,7 @@
  *   y = K^-1 x_i (nnz_i rows of K^-1) and c_i = X^T y (one pass over X): O(nnz(X)) per item.
  */
 import type { Interactions } from '../../items/data';
-import { invertSpdInPlace } from './dense';
+import { invertSpdInPlace, type SpdInverse } from './dense';
 import { NeighbourListBuilder, TopKSelector, type NeighbourLists } from '../../items/neighbours';
 
 export interface EaseConfig {
@@ -40,7 +40,8 @@ export function easeDimension(x: Interactions, minSupport: number, maxItems?: nu
     : { form: 'dual', dim: activeUsers.length };
 }
 
-export function fitEase(x: Interactions, numItems: number, config: EaseConfig): NeighbourLists {
+/** `inverse` does the O(m^3) part: float64 loops by default, matMulSpdInverse when training has TensorFlow.js. */
+export function fitEase(x: Interactions, numItems: number, config: EaseConfig, inverse: SpdInverse = invertSpdInPlace): NeighbourLists {
   const { activeItems, activeUsers, itemSlot, userSlot } = activeSets(x, config.minSupport, config.maxItems);
   const n = activeItems.length;
   const m = activeUsers.length;
@@ -80,7 +81,7 @@ export function fitEase(x: Interactions, numItems: number, config: EaseConfig): 
       }
     }
     for (let s = 0; s < n; s++) g[s * n + s] += lambdas[s];
-    invertSpdInPlace(g, n);
+    inverse(g, n);
     for (let s = 0; s < n; s++) {
       for (let t = 0; t < n; t++) if (t !== s) selector.push(t, -g[s * n + t] / g[t * n + t]);
       emit(s);
@@ -109,7 +110,7 @@ export function fitEase(x: Interactions, numItems: number, config: EaseConfig): 
     }
   }
   for (let a = 0; a < m; a++) k[a * m + a] += 1;
-  invertSpdInPlace(k, m);
+  inverse(k, m);
   const factor = new Float64Array(n);
   for (let s = 0; s < n; s++) {
     let c = 0;

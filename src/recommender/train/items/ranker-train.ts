@@ -11,6 +11,7 @@ import type * as Tf from '@tensorflow/tfjs';
 import { seededRng, shuffle, type Rng } from '../../eval/rng';
 import { loadTf } from '../../tf-backend';
 import { F } from '../../items/features';
+import type { RankerSettings } from '../../items/model';
 import { scoreCandidates, type RankerWeights } from '../../items/ranker';
 
 export interface RankerExample {
@@ -20,21 +21,7 @@ export interface RankerExample {
   labels: Uint8Array;
 }
 
-export interface RankerTrainConfig {
-  hidden: number;
-  epochs: number;
-  learningRate: number;
-  /** Candidate rows per optimisation step. */
-  batchRows: number;
-  /** Rows per epoch (all positives plus sampled negatives). */
-  rowsPerEpoch: number;
-  l2: number;
-  /** Stop after this many epochs without a better stopping-set quality, but never before minEpochs (early epochs dip). */
-  patience: number;
-  minEpochs: number;
-  evaluateEvery: number;
-  seed: number;
-}
+export type RankerTrainConfig = RankerSettings & { seed: number };
 
 export interface RankerTrainResult {
   weights: RankerWeights;

@@ -22,9 +22,11 @@ import { accumulate, type NeighbourLists } from '../../items/neighbours';
 import { computePopularity, newestItems, referenceNow } from '../../items/popularity';
 import type { RankerWeights } from '../../items/ranker';
 import { socialCircle } from '../../items/social';
+import { invertSpdInPlace, matMulSpdInverse, type SpdInverse } from './dense';
 import { easeDimension, fitEase } from './ease';
 import { fitItemKnn } from './itemknn';
 import { stoppingQuality, trainRanker, type RankerExample } from './ranker-train';
+import { loadTf } from '../../tf-backend';
 
 export interface TrainReport {
   itemItemKind: ItemModel['itemItemKind'];
@@ -62,23 +64,33 @@ export function resolveItemItem(x: Interactions, config: ItemModelConfig): { kin
   return exact ? { kind: 'ease' } : { kind: 'ease', maxItems: ii.maxDenseDim };
 }
 
-/** Fits the configured item-item model. */
-export function fitItemItem(x: Interactions, numItems: number, config: ItemModelConfig): { kind: ItemModel['itemItemKind']; lists: NeighbourLists } {
+/** Fits the configured item-item model (`inverse`: see fitEase). */
+export function fitItemItem(
+  x: Interactions,
+  numItems: number,
+  config: ItemModelConfig,
+  inverse: SpdInverse = invertSpdInPlace,
+): { kind: ItemModel['itemItemKind']; lists: NeighbourLists } {
   const ii = config.itemItem;
   const { kind, maxItems } = resolveItemItem(x, config);
   const lists =
     kind === 'ease'
-      ? fitEase(x, numItems, { ...ii, maxItems })
+      ? fitEase(x, numItems, { ...ii, maxItems }, inverse)
       : fitItemKnn(x, numItems, { similarity: kind, neighbours: ii.neighbours, shrink: ii.shrink, beta: ii.beta, minSupport: ii.minSupport });
   return { kind, lists };
 }
 
 /** Fits every source on `data` (no ranker); `fitted`, when given, is the item-item model already fitted on `data` with `config`. */
-export function fitSources(data: ItemTrainingData, config: ItemModelConfig, fitted?: ReturnType<typeof fitItemItem>): ItemModel {
+export function fitSources(
+  data: ItemTrainingData,
+  config: ItemModelConfig,
+  fitted?: ReturnType<typeof fitItemItem>,
+  inverse: SpdInverse = invertSpdInPlace,
+): ItemModel {
   const x = buildInteractions(data);
   const now = referenceNow(data);
   const popularity = computePopularity(data, x, config.trendingHalfLifeDays, now);
-  const { kind, lists: itemItem } = fitted ?? fitItemItem(x, data.numItems, config);
+  const { kind, lists: itemItem } = fitted ?? fitItemItem(x, data.numItems, config, inverse);
   return {
     numUsers: data.numUsers,
     numItems: data.numItems,
@@ -120,6 +132,10 @@ export async function trainItemModel(
     millis[name] = Date.now() - start;
     return out;
   };
+  // EASE's dense inverse runs on TensorFlow.js matMul unless only its pure-JS backend is
+  // there, whose float32 products are no faster than the float64 loops.
+  const runtime = await loadTf();
+  const inverse = runtime.backend === 'cpu' ? invertSpdInPlace : matMulSpdInverse(runtime.tf);
   let ranker: RankerWeights | null = null;
   let backend: string | null = null;
   let rankerExamples = 0;
@@ -128,7 +144,7 @@ export async function trainItemModel(
   let rankerImprovementT = 0;
   let rankerTemporalGain: number | null = null;
   let tuning: TuningTrial[] = [];
-  let tunedFit: ReturnType<typeof fitItemItem> | undefined;
+  let tunedFits: ReturnType<typeof fitItemItem>[] = [];
   if (config.tune || config.ranker.enabled) {
     // The ranker learns on, and must beat the item-item order on, a random fifth. Trained on
     // each user's latest fifth it learns "what is new now", which passes its own gate and
@@ -139,11 +155,11 @@ export async function trainItemModel(
     const latest = config.validation === 'random' && hasDistinctTimes(data) ? timed('carveTemporal', () => carveValidation(data, config.seed, 'temporal')) : null;
     if (config.tune) {
       const carveOuts = latest ? [{ fit, validation }, latest] : [{ fit, validation }];
-      ({ config, trials: tuning, bestFit: tunedFit } = timed('tune', () => tuneItemItem(carveOuts, config)));
+      ({ config, trials: tuning, bestFits: tunedFits } = timed('tune', () => tuneItemItem(carveOuts, config, inverse)));
     }
     if (config.ranker.enabled) {
-      // Tuning already fitted the chosen setting on this carve-out: not fitted again.
-      const inner = timed('fitValidation', () => fitSources(fit, config, tunedFit));
+      // Tuning already fitted the chosen setting on each carve-out: not fitted again.
+      const inner = timed('fitValidation', () => fitSources(fit, config, tunedFits[0], inverse));
       const examples = timed('examples', () => rankerExamplesFor(inner, fit, validation, config));
       rankerExamples = examples.length;
       const start = Date.now();
@@ -157,7 +173,9 @@ export async function trainItemModel(
       if (latest && result.bestEpoch > 0) {
         // A ranker that beats the item-item order on a random fifth may still lose on the
         // latest fifth: it serves only if it does not.
-        rankerTemporalGain = timed('rankerTemporal', () => rankerGain(fitSources(latest.fit, config), latest.fit, latest.validation, config, result));
+        rankerTemporalGain = timed('rankerTemporal', () =>
+          rankerGain(fitSources(latest.fit, config, tunedFits[1], inverse), latest.fit, latest.validation, config, result),
+        );
         if (rankerTemporalGain < 0) {
           ranker = result.itemItemOrder;
           rankerBestEpoch = 0;
@@ -166,7 +184,7 @@ export async function trainItemModel(
     }
   }
   // The served model learns from every training pair, not only the carve-out's rest.
-  const model = timed('fitFull', () => fitSources(data, config));
+  const model = timed('fitFull', () => fitSources(data, config, undefined, inverse));
   model.ranker = ranker;
   return {
     model,
@@ -237,10 +255,15 @@ export function binaryPositives(data: ItemTrainingData): ItemTrainingData {
   return { ...data, weights: data.weights.map((w) => Math.sign(w)) };
 }
 
-const LAMBDAS = [50, 100, 200, 400, 800, 1600];
+/**
+ * lambda starts from three doublings and climbs while the best is at an edge: the objective
+ * has one peak in lambda on every dataset we have, so this finds the peak the former six-value
+ * grid (50..1600) found, in two fewer trials when it lies inside 100..400.
+ */
+const LAMBDAS = [100, 200, 400];
 const BETAS = [0.2, 0.35, 0.5, 0.65];
 const SHRINKS = [0, 10, 50];
-const MAX_EXTENSIONS = 4;
+const MAX_EXTENSIONS = 6;
 
 /** Recency boosts tried at the tuned item-item setting (0 = plain votes, always a candidate). */
 const BOOSTS = [0.0625, 0.125, 0.25, 0.5, 1];
@@ -258,20 +281,21 @@ const BOOSTS = [0.0625, 0.125, 0.25, 0.5, 1];
  * relative to that carve-out's best, the retrain job served lambda=1131 on MovieLens-100K
  * random seed 29 (NDCG@10 0.440 against EASE's 0.450); a random-split training set's
  * latest-fifth objective is flat in lambda, and the worse-carve-out rule follows its noise.
- * `bestFit` is the winner's fit on the first carve-out, which the ranker's sources reuse
- * instead of fitting it again.
+ * `bestFits` are the winner's fits on each carve-out (empty when the winner's fits were not
+ * kept), which the ranker's sources reuse instead of fitting them again.
  */
 export function tuneItemItem(
   carveOuts: { fit: ItemTrainingData; validation: Map<number, Set<number>> }[],
   base: ItemModelConfig,
-): { config: ItemModelConfig; trials: TuningTrial[]; bestFit?: ReturnType<typeof fitItemItem> } {
+  inverse: SpdInverse = invertSpdInPlace,
+): { config: ItemModelConfig; trials: TuningTrial[]; bestFits: ReturnType<typeof fitItemItem>[] } {
   const parts = carveOuts.map(({ fit, validation }) => {
     const x = buildInteractions(fit);
     return { x, validation, numItems: fit.numItems, recency: hasDistinctTimes(fit) ? recencyShares(fit, x) : null };
   });
   const { kind } = resolveItemItem(parts[0].x, base);
   const fitAll = (setting: Record<string, number>) =>
-    parts.map(({ x, numItems }) => fitItemItem(x, numItems, { ...base, itemItem: { ...base.itemItem, ...setting } }));
+    parts.map(({ x, numItems }) => fitItemItem(x, numItems, { ...base, itemItem: { ...base.itemItem, ...setting } }, inverse));
   // The boost is tried on the chosen setting's lists: keep the best trial's fits.
   const leader: { trial: TuningTrial | null; fits: ReturnType<typeof fitItemItem>[] } = { trial: null, fits: [] };
   const measure = (setting: Record<string, number>, lists: NeighbourLists[], boost: number, start: number): TuningTrial => {
@@ -323,7 +347,7 @@ export function tuneItemItem(
   return {
     config: { ...base, itemItem: { ...base.itemItem, ...setting, kind }, recency: { ...base.recency, boost } },
     trials: [...trials, ...boosted],
-    bestFit: leader.trial === chosen ? leader.fits[0] : undefined,
+    bestFits: leader.trial === chosen ? leader.fits : [],
   };
 }
 

@@ -1,5 +1,6 @@
 import { buildInteractions, type ItemTrainingData } from '../../../../src/recommender/items/data';
-import { invertSpdInPlace } from '../../../../src/recommender/train/items/dense';
+import { invertSpdInPlace, matMulSpdInverse } from '../../../../src/recommender/train/items/dense';
+import { loadTf } from '../../../../src/recommender/tf-backend';
 import { fitEase } from '../../../../src/recommender/train/items/ease';
 import { seededRng } from '../../../../src/recommender/eval/rng';
 
@@ -92,6 +93,34 @@ describe('invertSpdInPlace', () => {
         for (let k = 0; k < m; k++) s += a[i * m + k] * inv[k * m + j];
         expect(s).toBeCloseTo(i === j ? 1 : 0, 8);
       }
+    }
+  });
+});
+
+describe('matMulSpdInverse', () => {
+  it('matches the float64 inverse to float32 precision across recursion levels, and frees its tensors', async () => {
+    const { tf } = await loadTf();
+    const inverse = matMulSpdInverse(tf);
+    const rng = seededRng(5);
+    // 700 splits twice (448 + 252, then 448 -> 256 + 192): odd remainders on both sides.
+    for (const m of [40, 700]) {
+      // An EASE-like Gram matrix: sparse binary rows plus a ridge.
+      const a = new Float64Array(m * m);
+      for (let u = 0; u < 3 * m; u++) {
+        const items = Array.from({ length: 12 }, () => Math.floor(m * rng() ** 2)).filter((i, t, all) => all.indexOf(i) === t);
+        for (const i of items) for (const j of items) a[i * m + j] += 1;
+      }
+      for (let i = 0; i < m; i++) a[i * m + i] += 20;
+      const exact = a.slice();
+      invertSpdInPlace(exact, m);
+      const before = tf.memory().numTensors;
+      const fast = a.slice();
+      inverse(fast, m);
+      expect(tf.memory().numTensors).toBe(before);
+      const scale = exact.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+      const worst = exact.reduce((a, v, p) => Math.max(a, Math.abs(v - fast[p])), 0);
+      expect(worst / scale).toBeLessThan(1e-5);
+      expect(fast[1]).toBeCloseTo(fast[m], 7); // symmetric
     }
   });
 });
