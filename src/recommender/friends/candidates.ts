@@ -62,20 +62,52 @@ export interface CandidateSet {
 
 export type ExcludeFn = (user: number) => boolean;
 
-/** Holds dense scratch arrays for one graph; not re-entrant (one call at a time). */
+/**
+ * Per-user accumulators, interleaved: user v's signals live at acc[v * SLOTS + slot], so the
+ * 2-hop and interest loops, which visit v in random order millions of times on a graph like
+ * Epinions, touch one cache line per visit instead of one per signal. Counts are stored as
+ * doubles; they stay small integers, so every feature computed from them is unchanged.
+ */
+const COMMON = 0;
+const AA = 1;
+const RA = 2;
+/** Sum over common neighbours w of 1 / sqrt(deg w): the first half of an L3 path weight. */
+const WEIGHTED2 = 3;
+const CIRCLE = 4;
+const CIRCLE_SHARE = 5;
+const BY_FRIENDS = 6;
+const COSINE = 7;
+const SLOTS = 8;
+
+/** The rankings whose top `perSignal` users make the candidate pool. */
+const SIGNAL_AA = 0;
+const SIGNAL_PPR = 1;
+const SIGNAL_INTEREST = 2;
+const NUM_SIGNALS = 3;
+
+/** mark[v]: not in the pool, in the pool, chosen as a candidate. */
+const IN_POOL = 1;
+const CHOSEN = 2;
+
+/**
+ * Holds dense scratch arrays for one graph, so a call allocates only its result and a few
+ * arrays of `perSignal` entries; entries a call touched are reset before it returns. Not
+ * re-entrant (one call at a time).
+ */
 export class CandidateFinder {
   private readonly ppr: PprWorkspace;
-  private readonly common: Int32Array;
-  private readonly aa: Float64Array;
-  private readonly ra: Float64Array;
-  private readonly cosine: Float64Array;
-  private readonly byFriends: Int32Array;
-  private readonly weighted2: Float64Array;
-  private readonly circle: Float64Array;
-  private readonly circleShare: Float64Array;
+  private readonly acc: Float64Array;
+  /** sqrt(1 / degree), the L3 weight of a path's inner node, taken once per graph. */
+  private readonly sqrtRaWeight: Float64Array;
   private readonly isNeighbour: Uint8Array;
+  private readonly isFollowed: Uint8Array;
   private readonly mark: Uint8Array;
   private readonly pool: Int32Array;
+  /** The eligible pool members and their score under the signal being ranked. */
+  private readonly eligible: Int32Array;
+  private readonly scores: Float64Array;
+  /** rank[s * n + v]: v's rank in signal s's top list, -1 outside it. */
+  private readonly rank: Int32Array;
 
   constructor(
     readonly graph: SocialGraph,
@@ -83,108 +115,144 @@ export class CandidateFinder {
   ) {
     const n = graph.numUsers;
     this.ppr = new PprWorkspace(n);
-    this.common = new Int32Array(n);
-    this.aa = new Float64Array(n);
-    this.ra = new Float64Array(n);
-    this.cosine = new Float64Array(n);
-    this.byFriends = new Int32Array(n);
-    this.weighted2 = new Float64Array(n);
-    this.circle = new Float64Array(n);
-    this.circleShare = new Float64Array(n);
+    this.acc = new Float64Array(n * SLOTS);
+    this.sqrtRaWeight = graph.raWeight.map(Math.sqrt);
     this.isNeighbour = new Uint8Array(n);
+    this.isFollowed = new Uint8Array(n);
     this.mark = new Uint8Array(n);
     this.pool = new Int32Array(n);
+    this.eligible = new Int32Array(n);
+    this.scores = new Float64Array(n);
+    this.rank = new Int32Array(NUM_SIGNALS * n).fill(-1);
   }
 
   find(user: number, exclude?: ExcludeFn): CandidateSet {
     const g = this.graph;
-    const { common, aa, ra, cosine, byFriends, weighted2, mark, pool } = this;
+    const { acc, mark, pool, isNeighbour, isFollowed, sqrtRaWeight } = this;
+    const n = g.numUsers;
     let poolSize = 0;
-    const addToPool = (v: number) => {
-      if (mark[v] === 0) {
-        mark[v] = 1;
-        pool[poolSize++] = v;
-      }
-    };
     const nb = g.neighbours;
-    const { circle, circleShare, isNeighbour } = this;
-    for (let i = nb.indptr[user]; i < nb.indptr[user + 1]; i++) isNeighbour[nb.indices[i]] = 1;
-    for (let i = nb.indptr[user]; i < nb.indptr[user + 1]; i++) {
-      const w = nb.indices[i];
+    const nbPtr = nb.indptr;
+    const nbIdx = nb.indices;
+    const userStart = nbPtr[user];
+    const userEnd = nbPtr[user + 1];
+    for (let i = userStart; i < userEnd; i++) isNeighbour[nbIdx[i]] = 1;
+    for (let i = userStart; i < userEnd; i++) {
+      const w = nbIdx[i];
+      const wStart = nbPtr[w];
+      const wEnd = nbPtr[w + 1];
       // How embedded w is in the user's circle: w's friends who are also the user's.
       let inCircle = 0;
-      for (let j = nb.indptr[w]; j < nb.indptr[w + 1]; j++) inCircle += isNeighbour[nb.indices[j]];
+      for (let j = wStart; j < wEnd; j++) inCircle += isNeighbour[nbIdx[j]];
       const share = inCircle * g.raWeight[w];
       const aw = g.aaWeight[w];
       const rw = g.raWeight[w];
-      const lw = Math.sqrt(rw);
-      for (let j = nb.indptr[w]; j < nb.indptr[w + 1]; j++) {
-        const x = nb.indices[j];
-        addToPool(x);
-        common[x]++;
-        aa[x] += aw;
-        ra[x] += rw;
-        weighted2[x] += lw;
-        circle[x] += inCircle;
-        circleShare[x] += share;
+      const lw = sqrtRaWeight[w];
+      for (let j = wStart; j < wEnd; j++) {
+        const x = nbIdx[j];
+        if (mark[x] === 0) {
+          mark[x] = IN_POOL;
+          pool[poolSize++] = x;
+        }
+        const a = x * SLOTS;
+        acc[a + COMMON]++;
+        acc[a + AA] += aw;
+        acc[a + RA] += rw;
+        acc[a + WEIGHTED2] += lw;
+        acc[a + CIRCLE] += inCircle;
+        acc[a + CIRCLE_SHARE] += share;
       }
     }
-    for (let i = nb.indptr[user]; i < nb.indptr[user + 1]; i++) isNeighbour[nb.indices[i]] = 0;
+    for (let i = userStart; i < userEnd; i++) isNeighbour[nbIdx[i]] = 0;
     const fo = g.follows;
-    if (fo !== nb) {
+    const mutualGraph = fo === nb;
+    if (!mutualGraph) {
       for (let i = fo.indptr[user]; i < fo.indptr[user + 1]; i++) {
         const w = fo.indices[i];
         for (let j = fo.indptr[w]; j < fo.indptr[w + 1]; j++) {
-          addToPool(fo.indices[j]);
-          byFriends[fo.indices[j]]++;
+          const x = fo.indices[j];
+          if (mark[x] === 0) {
+            mark[x] = IN_POOL;
+            pool[poolSize++] = x;
+          }
+          acc[x * SLOTS + BY_FRIENDS]++;
         }
       }
-      for (let i = g.followers.indptr[user]; i < g.followers.indptr[user + 1]; i++) addToPool(g.followers.indices[i]);
+      for (let i = g.followers.indptr[user]; i < g.followers.indptr[user + 1]; i++) {
+        const x = g.followers.indices[i];
+        if (mark[x] === 0) {
+          mark[x] = IN_POOL;
+          pool[poolSize++] = x;
+        }
+      }
     }
-    this.ppr.run(nb, g.degree, user, this.config.pprAlpha, this.config.pprEpsilon);
-    for (let i = 0; i < this.ppr.touchedCount; i++) addToPool(this.ppr.touched[i]);
-    const pprEstimate = this.ppr.estimate;
+    const ppr = this.ppr;
+    ppr.run(nb, g.degree, user, this.config.pprAlpha, this.config.pprEpsilon);
+    for (let i = 0; i < ppr.touchedCount; i++) {
+      const x = ppr.touched[i];
+      if (mark[x] === 0) {
+        mark[x] = IN_POOL;
+        pool[poolSize++] = x;
+      }
+    }
+    const pprEstimate = ppr.estimate;
     const interest = g.interest;
     const userHasInterests = interest !== null && interest.byUser.indptr[user + 1] > interest.byUser.indptr[user];
     if (interest && userHasInterests) {
+      // The sparse cosine with every user sharing an item: one pass over those items' raters.
       const { byUser, byItem } = interest;
+      const itemPtr = byItem.indptr;
+      const itemUsers = byItem.indices;
+      const itemWeights = byItem.values;
       for (let i = byUser.indptr[user]; i < byUser.indptr[user + 1]; i++) {
         const item = byUser.indices[i];
         const wu = byUser.values[i];
-        for (let j = byItem.indptr[item]; j < byItem.indptr[item + 1]; j++) {
-          const v = byItem.indices[j];
-          addToPool(v);
-          cosine[v] += wu * byItem.values[j];
+        for (let j = itemPtr[item]; j < itemPtr[item + 1]; j++) {
+          const x = itemUsers[j];
+          if (mark[x] === 0) {
+            mark[x] = IN_POOL;
+            pool[poolSize++] = x;
+          }
+          acc[x * SLOTS + COSINE] += wu * itemWeights[j];
         }
       }
     }
 
-    // Keep the eligible pool members, then the top of each signal.
-    const eligible: number[] = [];
+    // Keep the eligible pool members (in pool order), then the top of each signal. Followed
+    // users are flagged once rather than binary-searched per pool member.
+    for (let i = fo.indptr[user]; i < fo.indptr[user + 1]; i++) isFollowed[fo.indices[i]] = 1;
+    const { eligible, scores, rank } = this;
+    let eligibleCount = 0;
     for (let i = 0; i < poolSize; i++) {
       const v = pool[i];
-      if (v === user || g.excluded[v] || rowHas(fo, user, v) || (exclude && exclude(v))) continue;
-      eligible.push(v);
+      if (v === user || g.excluded[v] || isFollowed[v] || (exclude && exclude(v))) continue;
+      eligible[eligibleCount++] = v;
     }
+    for (let i = fo.indptr[user]; i < fo.indptr[user + 1]; i++) isFollowed[fo.indices[i]] = 0;
     const m = this.config.perSignal;
     const chosen: number[] = [];
-    const rankAa = new Map<number, number>();
-    const rankPpr = new Map<number, number>();
-    const rankInterest = new Map<number, number>();
-    const signals: [Map<number, number>, (v: number) => number][] = [
-      [rankAa, (v) => (common[v] > 0 || byFriends[v] > 0 ? aa[v] + 1e-6 * (common[v] + byFriends[v]) : -Infinity)],
-      [rankPpr, (v) => (pprEstimate[v] > 0 ? pprEstimate[v] : -Infinity)],
-      [rankInterest, (v) => (cosine[v] > 0 ? cosine[v] : -Infinity)],
-    ];
-    const scores = new Float64Array(eligible.length);
-    for (const [ranks, score] of signals) {
-      for (let i = 0; i < eligible.length; i++) scores[i] = score(eligible[i]);
-      const top = topK(scores, m);
+    for (let s = 0; s < NUM_SIGNALS; s++) {
+      // -Infinity keeps a user without the signal out of that signal's top list (topK skips it).
+      for (let i = 0; i < eligibleCount; i++) {
+        const a = eligible[i] * SLOTS;
+        if (s === SIGNAL_AA) {
+          const common = acc[a + COMMON];
+          const byFriends = acc[a + BY_FRIENDS];
+          scores[i] = common > 0 || byFriends > 0 ? acc[a + AA] + 1e-6 * (common + byFriends) : -Infinity;
+        } else if (s === SIGNAL_PPR) {
+          const p = pprEstimate[eligible[i]];
+          scores[i] = p > 0 ? p : -Infinity;
+        } else {
+          const cosine = acc[a + COSINE];
+          scores[i] = cosine > 0 ? cosine : -Infinity;
+        }
+      }
+      const top = topK(scores.subarray(0, eligibleCount), m);
       for (let r = 0; r < top.length; r++) {
         const v = eligible[top[r]];
-        ranks.set(v, r);
-        if (mark[v] === 1) {
-          mark[v] = 2;
+        rank[s * n + v] = r;
+        if (mark[v] === IN_POOL) {
+          mark[v] = CHOSEN;
           chosen.push(v);
         }
       }
@@ -195,77 +263,80 @@ export class CandidateFinder {
     let maxAa = 0;
     let maxPpr = 0;
     for (const v of chosen) {
-      maxAa = Math.max(maxAa, aa[v]);
+      maxAa = Math.max(maxAa, acc[v * SLOTS + AA]);
       maxPpr = Math.max(maxPpr, pprEstimate[v]);
     }
+    const features = new Float32Array(count * NUM_FEATURES);
     const set: CandidateSet = {
       user,
       candidates: Int32Array.from(chosen),
-      features: new Float32Array(count * NUM_FEATURES),
+      features,
       common: new Int32Array(count),
       interest: new Float32Array(count),
       followedByFriends: new Int32Array(count),
     };
     const unranked = Math.log1p(m);
+    const logRank = (s: number, v: number) => {
+      const r = rank[s * n + v];
+      return r >= 0 ? Math.log1p(r) : unranked;
+    };
     for (let c = 0; c < count; c++) {
       const v = chosen[c];
+      const a = v * SLOTS;
       const dv = g.degree[v];
-      const cn = common[v];
-      const viaFollows = fo === nb ? cn : byFriends[v];
+      const cn = acc[a + COMMON];
+      const aa = acc[a + AA];
+      const cosine = acc[a + COSINE];
+      const viaFollows = mutualGraph ? cn : acc[a + BY_FRIENDS];
       const p = pprEstimate[v];
       const hasInterests = interest !== null && interest.byUser.indptr[v + 1] > interest.byUser.indptr[v];
-      const f = set.features.subarray(c * NUM_FEATURES, (c + 1) * NUM_FEATURES);
-      f[0] = Math.log1p(cn);
-      f[1] = Math.log1p(aa[v]);
-      f[2] = Math.log1p(ra[v]);
-      f[3] = cn > 0 ? cn / (du + dv - cn) : 0;
-      f[4] = dv > 0 ? cn / dv : 0;
-      f[5] = du > 0 ? cn / du : 0;
-      f[6] = Math.log1p(du);
-      f[7] = Math.log1p(dv);
-      f[8] = Math.log(p + 1e-7);
-      f[9] = Math.log(p / Math.max(dv, 1) + 1e-8);
-      f[10] = maxPpr > 0 ? p / maxPpr : 0;
-      f[11] = maxAa > 0 ? aa[v] / maxAa : 0;
-      f[12] = rankAa.has(v) ? Math.log1p(rankAa.get(v)!) : unranked;
-      f[13] = rankPpr.has(v) ? Math.log1p(rankPpr.get(v)!) : unranked;
-      f[14] = cosine[v];
-      f[15] = rankInterest.has(v) ? Math.log1p(rankInterest.get(v)!) : unranked;
-      f[16] = userHasInterests ? 1 : 0;
-      f[17] = hasInterests ? 1 : 0;
-      f[18] = rowHas(fo, v, user) ? 1 : 0;
-      f[19] = Math.log1p(viaFollows);
+      const f = c * NUM_FEATURES;
+      features[f] = Math.log1p(cn);
+      features[f + 1] = Math.log1p(aa);
+      features[f + 2] = Math.log1p(acc[a + RA]);
+      features[f + 3] = cn > 0 ? cn / (du + dv - cn) : 0;
+      features[f + 4] = dv > 0 ? cn / dv : 0;
+      features[f + 5] = du > 0 ? cn / du : 0;
+      features[f + 6] = Math.log1p(du);
+      features[f + 7] = Math.log1p(dv);
+      features[f + 8] = Math.log(p + 1e-7);
+      features[f + 9] = Math.log(p / Math.max(dv, 1) + 1e-8);
+      features[f + 10] = maxPpr > 0 ? p / maxPpr : 0;
+      features[f + 11] = maxAa > 0 ? aa / maxAa : 0;
+      features[f + 12] = logRank(SIGNAL_AA, v);
+      features[f + 13] = logRank(SIGNAL_PPR, v);
+      features[f + 14] = cosine;
+      features[f + 15] = logRank(SIGNAL_INTEREST, v);
+      features[f + 16] = userHasInterests ? 1 : 0;
+      features[f + 17] = hasInterests ? 1 : 0;
+      features[f + 18] = rowHas(fo, v, user) ? 1 : 0;
+      features[f + 19] = Math.log1p(viaFollows);
       // Paths of length 3 (u-a-b-v) end in one of v's neighbours b, reached by common[b]
       // 2-paths. L3 weighs a path by 1/sqrt(deg a * deg b) (Kovacs et al.'s L3 predictor).
       let paths3 = 0;
       let l3 = 0;
-      for (let j = nb.indptr[v]; j < nb.indptr[v + 1]; j++) {
-        const b = nb.indices[j];
-        paths3 += common[b];
-        l3 += weighted2[b] * Math.sqrt(g.raWeight[b]);
+      for (let j = nbPtr[v]; j < nbPtr[v + 1]; j++) {
+        const b = nbIdx[j] * SLOTS;
+        paths3 += acc[b + COMMON];
+        l3 += acc[b + WEIGHTED2] * sqrtRaWeight[nbIdx[j]];
       }
-      f[20] = Math.log1p(paths3);
-      f[21] = Math.log1p(l3);
-      f[22] = Math.log1p(circle[v]);
-      f[23] = Math.log1p(circleShare[v]);
+      features[f + 20] = Math.log1p(paths3);
+      features[f + 21] = Math.log1p(l3);
+      features[f + 22] = Math.log1p(acc[a + CIRCLE]);
+      features[f + 23] = Math.log1p(acc[a + CIRCLE_SHARE]);
       set.common[c] = cn;
-      set.interest[c] = cosine[v];
+      set.interest[c] = cosine;
       set.followedByFriends[c] = viaFollows;
     }
 
+    // Only signal top lists set ranks, and all their members are chosen.
+    for (const v of chosen) for (let s = 0; s < NUM_SIGNALS; s++) rank[s * n + v] = -1;
     for (let i = 0; i < poolSize; i++) {
       const v = pool[i];
-      common[v] = 0;
-      aa[v] = 0;
-      ra[v] = 0;
-      cosine[v] = 0;
-      byFriends[v] = 0;
-      weighted2[v] = 0;
-      circle[v] = 0;
-      circleShare[v] = 0;
+      for (let a = v * SLOTS; a < (v + 1) * SLOTS; a++) acc[a] = 0;
       mark[v] = 0;
     }
-    this.ppr.clear();
+    ppr.clear();
     return set;
   }
 }

@@ -27,9 +27,13 @@ export class PprWorkspace {
   /** Runs push from `source`; afterwards estimate[v] for v in touched[0..touchedCount) holds the PPR mass. */
   run(graph: Csr, degree: Int32Array, source: number, alpha: number, epsilon: number): void {
     this.clear();
-    const { estimate, residual, queue, queued } = this;
+    // Locals rather than `this.` lookups: this loop runs once per user when lists are precomputed.
+    const { estimate, residual, queue, queued, seen, touched } = this;
+    const { indptr, indices } = graph;
     const n = this.size;
-    this.touch(source);
+    let touchedCount = 0;
+    seen[source] = 1;
+    touched[touchedCount++] = source;
     residual[source] = 1;
     let head = 0;
     let length = 1;
@@ -50,17 +54,23 @@ export class PprWorkspace {
       }
       estimate[u] += alpha * r;
       const share = ((1 - alpha) * r) / d;
-      for (let i = graph.indptr[u]; i < graph.indptr[u + 1]; i++) {
-        const v = graph.indices[i];
-        if (!this.seen[v]) this.touch(v);
+      for (let i = indptr[u]; i < indptr[u + 1]; i++) {
+        const v = indices[i];
+        if (!seen[v]) {
+          seen[v] = 1;
+          touched[touchedCount++] = v;
+        }
         residual[v] += share;
         if (!queued[v] && residual[v] > epsilon * Math.max(degree[v], 1)) {
           queued[v] = 1;
-          queue[(head + length) % n] = v;
+          let tail = head + length;
+          if (tail >= n) tail -= n;
+          queue[tail] = v;
           length++;
         }
       }
     }
+    this.touchedCount = touchedCount;
   }
 
   clear(): void {
@@ -71,10 +81,5 @@ export class PprWorkspace {
       this.seen[v] = 0;
     }
     this.touchedCount = 0;
-  }
-
-  private touch(v: number): void {
-    this.seen[v] = 1;
-    this.touched[this.touchedCount++] = v;
   }
 }
