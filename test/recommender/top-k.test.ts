@@ -1,4 +1,4 @@
-import { topK } from '../../src/recommender/top-k';
+import { topK, topKSparse } from '../../src/recommender/top-k';
 
 describe('topK', () => {
   it('returns the k largest indices best first, ties by lower index', () => {
@@ -16,4 +16,25 @@ describe('topK', () => {
     const scores = Array.from({ length: 200 }, (_, i) => (i * 37) % 200);
     expect(topK(scores, 5).map((i) => scores[i])).toEqual([199, 198, 197, 196, 195]);
   });
+
+  it('topKSparse gives topK\'s answer when every score outside the touched indices is 0', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    for (let round = 0; round < 2000; round++) {
+      const n = 1 + Math.floor(random() * 60);
+      const scores = new Float32Array(n);
+      const touched: number[] = [];
+      for (let j = 0; j < n; j++) {
+        if (random() < 0.6) continue;
+        touched.push(j);
+        // Negative, equal and -Infinity scores all occur, so ties at the cut and zeros that
+        // displace negatives are exercised.
+        const r = random();
+        scores[j] = r < 0.1 ? -Infinity : r < 0.3 ? 0 : Math.round((random() - 0.4) * 6);
+      }
+      const k = Math.floor(random() * 12);
+      expect(topKSparse(scores, k, touched)).toEqual(topK(scores, k));
+    }
+  });
 });
+
