@@ -81,6 +81,10 @@ export async function runTrainJob(job: PreparedJob, progress: Progress = () => {
     stageMs[stage] = Date.now() - start;
     return out;
   };
+  // Inside a stage, for the run report: which of its parts cost the time.
+  const addParts = (stage: string, parts: Record<string, number>) => {
+    for (const [part, ms] of Object.entries(parts)) stageMs[`${stage}.${part}`] = ms;
+  };
   const s = job.snapshot;
   const dataSizes = { users: s.userIds.length, items: s.itemIds.length, interactions: s.pairUsers.length, edges: s.followFrom.length };
   const { backend } = await loadTf();
@@ -97,10 +101,8 @@ export async function runTrainJob(job: PreparedJob, progress: Progress = () => {
     // way on every pair (its ranker on its own carve-out), reusing the settings tuned above.
     const refit = await timed('refit', () => trainItemModel(itemTrainingData(s), { ...measured.report.config, tune: false }));
     const { model } = refit;
-    // Inside each fit, for the run report: which of its parts cost the time.
-    for (const [name, fit] of [['train', measured], ['refit', refit]] as const) {
-      for (const [part, ms] of Object.entries(fit.report.millis)) stageMs[`${name}.${part}`] = ms;
-    }
+    addParts('train', measured.report.millis);
+    addParts('refit', refit.report.millis);
     // Every user's list as serving would rank it from their state in this snapshot.
     const lists = await timed('lists', () => LoadedItemModel.precompute(model, servingHistories(s)));
     const artifact = await timed('serialize', () =>
@@ -127,9 +129,8 @@ export async function runTrainJob(job: PreparedJob, progress: Progress = () => {
   const refitOptions = { ...job.params, warmStart: { ranker: measured.ranker, epochs: WARM_REFIT_EPOCHS } };
   const refitMillis: Record<string, number> = {};
   const model = await timed('refit', () => trainFriendModel(full, refitOptions as never, refitMillis));
-  for (const [name, millis] of [['train', measuredMillis], ['refit', refitMillis]] as const) {
-    for (const [part, ms] of Object.entries(millis)) stageMs[`${name}.${part}`] = ms;
-  }
+  addParts('train', measuredMillis);
+  addParts('refit', refitMillis);
   // Every user's list on the graph serving binds to, so serving filters instead of ranking.
   const lists = await timed('lists', () => precomputeFriendLists(createFriendSuggester(model, full), s.userIds));
   const artifact = await timed('serialize', () =>
