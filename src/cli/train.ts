@@ -1,7 +1,8 @@
 /**
  * `npm run train [-- --kind items|friends|all]`: one training run per kind against
- * DATABASE_URL (or the embedded database), with a progress bar on a terminal. Promotes the
- * result when it is not worse than the active version, exactly as the nightly job does.
+ * DATABASE_URL (or the embedded database), the kinds side by side, with a progress bar each
+ * on a terminal. Promotes each result when it is not worse than the active version, exactly
+ * as the nightly job does.
  * On Postgres it runs alongside servers: the advisory lock keeps it from training a kind a
  * server is training, and servers pick up its promoted version when they next poll. The
  * embedded database belongs to one process, so while a server runs on it this refuses.
@@ -36,33 +37,35 @@ async function main() {
   let failed = false;
   try {
     await migrate(db);
-    for (const kind of kinds) {
-      const tty = process.stdout.isTTY;
-      const bar = new cliProgress.SingleBar({ format: `${kind} [{bar}] {stage} {duration}s` }, cliProgress.Presets.shades_classic);
-      if (tty) bar.start(STAGES.length, 0, { stage: 'starting' });
+    // The kinds share nothing but the snapshot's tables, and each trains in its own process
+    // on mostly one core, so an offline run trains them side by side (the server's own
+    // schedule trains one kind at a time, to leave it a core for requests).
+    const tty = process.stdout.isTTY;
+    const bars = tty ? new cliProgress.MultiBar({ format: '{kind} [{bar}] {stage} {duration}s' }, cliProgress.Presets.shades_classic) : null;
+    const trainKind = async (kind: ModelKind): Promise<{ ok: boolean; report?: Record<string, unknown> }> => {
+      const bar = bars?.create(STAGES.length, 0, { kind, stage: 'starting' });
       const started = Date.now();
       const progress = (stage: string) => {
-        if (tty) bar.update(Math.max(0, STAGES.indexOf(stage)) + 1, { stage });
+        if (bar) bar.update(Math.max(0, STAGES.indexOf(stage)) + 1, { kind, stage });
         else console.log(`${kind}: ${stage} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
       };
       const start = await startRetrain({ config, db, logger, progress }, kind, 'CLI');
       if ('busy' in start) {
-        if (tty) bar.stop();
         console.error(`${kind}: another training run is in progress`);
-        failed = true;
-        continue;
+        return { ok: false };
       }
       const run = await start.done;
-      if (tty) bar.stop();
       const version = run.versionId ? await db.prisma.modelVersion.findUnique({ where: { id: run.versionId }, omit: { artifact: true } }) : null;
-      console.log(
-        JSON.stringify(
-          { kind, run: run.id, outcome: run.outcome, error: run.error, seconds: (Date.now() - started) / 1000, version: version?.id, metrics: version?.metrics, dataSizes: version?.dataSizes, backend: version?.backend },
-          null,
-          2,
-        ),
-      );
-      if (run.state === 'FAILED') failed = true;
+      return {
+        ok: run.state !== 'FAILED',
+        report: { kind, run: run.id, outcome: run.outcome, error: run.error, seconds: (Date.now() - started) / 1000, version: version?.id, metrics: version?.metrics, dataSizes: version?.dataSizes, backend: version?.backend },
+      };
+    };
+    const results = await Promise.all(kinds.map(trainKind));
+    bars?.stop();
+    for (const { ok, report } of results) {
+      if (report) console.log(JSON.stringify(report, null, 2));
+      if (!ok) failed = true;
     }
   } finally {
     await db.close();
