@@ -66,12 +66,12 @@ interface CachedList {
   items: ServedItem[];
   rows: (Item | undefined)[];
   limit: number;
-  model: LoadedItemModel | null;
   state: UserState;
 }
 
 interface CachedFriends {
-  model: LoadedFriendModel;
+  /** Weak: a list must not keep a swapped-out model (and its graph) alive until it expires. */
+  model: WeakRef<LoadedFriendModel>;
   limit: number;
   suggestions: FriendSuggestion[];
 }
@@ -192,7 +192,9 @@ export class RecommenderService {
       list = await this.computeList(serving, state, { ...request, limit });
       this.lists.set(key, list);
     }
-    const { model } = list;
+    // Not kept in the list: an entry keyed by a version is only found while that version
+    // serves, and holding the instance kept every swapped-out or experiment model alive.
+    const model = list.source === 'MODEL' && serving.phase === 'ready' ? serving.model : null;
     const explain = (items: ServedItem[]): ItemReason[][] => {
       const ranked = items.filter((item) => !item.reasons && item.index !== undefined);
       const explained = model && ranked.length ? model.explain(list.state, ranked as Required<Pick<ServedItem, 'itemId' | 'score' | 'index'>>[]) : [];
@@ -208,13 +210,13 @@ export class RecommenderService {
     if (serving.phase === 'ready') {
       try {
         const items = await this.modelItems(serving.model, state, request, rows);
-        return { source: 'MODEL', items, rows: await this.rowsOf(items, rows), limit: request.limit, model: serving.model, state };
+        return { source: 'MODEL', items, rows: await this.rowsOf(items, rows), limit: request.limit, state };
       } catch (error) {
         this.deps.logger.error({ err: error, userId: request.userId }, 'item model failed; serving fallback');
       }
     }
     const items = await this.fallbackItems(state, request, rows);
-    return { source: 'FALLBACK', items, rows: await this.rowsOf(items, rows), limit: request.limit, model: null, state };
+    return { source: 'FALLBACK', items, rows: await this.rowsOf(items, rows), limit: request.limit, state };
   }
 
   /** The rows of `items`: those `allowed` saw, the rest (new items woven in) loaded now. */
@@ -280,11 +282,11 @@ export class RecommenderService {
         else {
           const key = `${userId}|${entry.generation}|${serving.version.id}`;
           const cached = this.friendLists.get(key);
-          if (cached && cached.model === model && cached.limit >= want) suggestions = cached.suggestions;
+          if (cached && cached.model.deref() === model && cached.limit >= want) suggestions = cached.suggestions;
           else {
             suggestions = model.suggest(userId, want, exclude);
             // Without change notes a generation is never reused: caching would only churn.
-            if (this.feed.live) this.friendLists.set(key, { model, limit: want, suggestions });
+            if (this.feed.live) this.friendLists.set(key, { model: new WeakRef(model), limit: want, suggestions });
           }
         }
         source = 'MODEL';
