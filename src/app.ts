@@ -179,6 +179,8 @@ function bodyErrors(services: AppServices): express.ErrorRequestHandler {
 }
 
 function requestLogger(services: AppServices): ApolloServerPlugin<Context> {
+  // Below debug there is nothing to log: no hooks, so Apollo has none to call per request.
+  if (!services.logger.isLevelEnabled('debug')) return {};
   return {
     async requestDidStart({ request }) {
       const started = performance.now();
@@ -241,6 +243,9 @@ export async function createApp(services: AppServices): Promise<App> {
 
   const verify = createTokenVerifier(config);
   app.disable('x-powered-by');
+  // Express hashes every body it sends for an ETag (SHA-1 over a whole page of results); GraphQL
+  // answers are per viewer and `no-store`, so no client could ever revalidate with one.
+  app.disable('etag');
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

@@ -25,5 +25,9 @@ export interface Context extends AppServices {
 export function createContext(services: AppServices, viewer: Viewer | null): Context {
   // Shared rows only while change notes flow; otherwise every request reads the database.
   const shared = services.recommender.cachesLive ? services.recommender.sharedRows() : undefined;
-  return { ...services, prisma: services.db.prisma, viewer, loaders: createLoaders(services.db, viewer, shared) };
+  // Spelled out, not `{ ...services, ... }`: on Node 20 a spread followed by more properties
+  // costs microseconds, and Apollo copies the context again per request (its `cloneObject`),
+  // which is slow too from an object built that way (docs/benchmarks.md, branch reqpath3).
+  const { config, db, logger, recommender, online } = services;
+  return { config, db, logger, recommender, online, prisma: db.prisma, viewer, loaders: createLoaders(db, viewer, shared) };
 }

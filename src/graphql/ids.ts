@@ -14,6 +14,18 @@ export function toGlobalId(type: NodeType, id: number | bigint): string {
   return Buffer.from(`${type}:${id}`).toString('base64url');
 }
 
+// Keyed by the row object: the serving caches hand out the same row to every request until it
+// changes, so a page's ids are encoded once per row, not once per field (a Buffer round trip
+// each). A changed row is a new object, and an entry lives only as long as its row.
+const encodedIds = new WeakMap<object, string>();
+
+/** `toGlobalId` of a row's id, remembered for that row object. */
+export function rowGlobalId(type: NodeType, row: { id: number }): string {
+  let encoded = encodedIds.get(row);
+  if (encoded === undefined) encodedIds.set(row, (encoded = toGlobalId(type, row.id)));
+  return encoded;
+}
+
 /** Type and decimal id of a well-formed global id (any type, any size), else null. */
 export function parseGlobalId(globalId: string): { type: string; id: string } | null {
   if (!/^[A-Za-z0-9_-]{1,100}={0,2}$/.test(globalId)) return null;

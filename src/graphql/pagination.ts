@@ -48,28 +48,31 @@ export interface Connection<T> {
  * rendered without cursors): graphql-js's default resolver calls a function-valued field.
  * Typed as the string it resolves to; nothing in the resolvers reads a cursor itself.
  */
-function lazyCursor(key: () => unknown): string {
-  return (() => encodeCursor(key())) as unknown as string;
+function lazyCursor<T>(keyOf: (row: T, index: number) => unknown, row: T, index: number): string {
+  return (() => encodeCursor(keyOf(row, index))) as unknown as string;
 }
 
-/** Builds a connection from up to limit+1 rows (the extra row only says a next page exists). */
+/**
+ * A connection from up to limit+1 rows (the extra row only says a next page exists), each
+ * edge made by `edgeOf` from its row and cursor in one pass (e.g. with a score).
+ */
+export function connectionOf<T, E>(rows: T[], page: Page<unknown>, keyOf: (row: T, index: number) => unknown, edgeOf: (row: T, cursor: string) => E) {
+  const count = Math.min(rows.length, page.limit);
+  const edges: E[] = [];
+  let startCursor: string | null = null;
+  let endCursor: string | null = null;
+  for (let i = 0; i < count; i++) {
+    const cursor = lazyCursor(keyOf, rows[i] as T, i);
+    edges.push(edgeOf(rows[i] as T, cursor));
+    if (i === 0) startCursor = cursor;
+    endCursor = cursor;
+  }
+  return { edges, pageInfo: { hasNextPage: rows.length > page.limit, hasPreviousPage: page.after !== null, startCursor, endCursor } };
+}
+
+/** Builds a connection from up to limit+1 rows, each row the node of its edge. */
 export function toConnection<T>(rows: T[], page: Page<unknown>, keyOf: (row: T) => unknown): Connection<T> {
-  const hasNextPage = rows.length > page.limit;
-  const edges = rows.slice(0, page.limit).map((row) => ({ cursor: lazyCursor(() => keyOf(row)), node: row }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage,
-      hasPreviousPage: page.after !== null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
-  };
-}
-
-/** The connection with each edge rebuilt from its node and cursor (e.g. to add a score). */
-export function mapEdges<T, E>(connection: Connection<T>, edgeOf: (node: T, cursor: string) => E) {
-  return { pageInfo: connection.pageInfo, edges: connection.edges.map((edge) => edgeOf(edge.node, edge.cursor)) };
+  return connectionOf(rows, page, keyOf, (node, cursor) => ({ cursor, node }));
 }
 
 // Cursors are client-controlled: every key is checked to fit the column it is compared with,

@@ -267,6 +267,9 @@ async function execute(deps: RetrainDeps, run: TrainingRun, lock: TrainingLock):
       omit: { artifact: true },
     });
     await writeArtifact(db, version.id, result.artifact);
+    // The server loads the version from Postgres: holding the bytes from the training process
+    // too kept a third copy of the artifact (beside the old and the new model) through the swap.
+    result.artifact = new Uint8Array(0);
     if (promote) {
       await lock.confirm();
       await activateVersion(prisma, version.id);

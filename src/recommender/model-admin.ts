@@ -7,7 +7,7 @@ import type { TrainingRun } from '../generated/prisma/client';
 import type { ModelKind } from './artifact';
 import { activeVersionSummary, activateVersion, lastRun, type VersionSummary } from './registry';
 import type { ActiveModels } from './serve/active-models';
-import { loadTf } from './tf-backend';
+import { backendName } from './tf-backend';
 
 export interface RetrainHooks {
   retrain(kind: ModelKind, trigger: 'MANUAL'): Promise<{ run: TrainingRun } | { busy: true }>;
@@ -24,7 +24,7 @@ export class ModelAdmin {
 
   async status() {
     const prisma = this.db.prisma;
-    const { backend } = await loadTf();
+    const backend = await backendName();
     const models = await Promise.all(
       (['ITEMS', 'FRIENDS'] as const).map(async (kind) => {
         const serving = this.models.serving(kind);

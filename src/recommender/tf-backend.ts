@@ -18,6 +18,24 @@ export function loadTf(): Promise<TfRuntime> {
   return selected;
 }
 
+/**
+ * The backend in use, or the one select() would try first, without loading TensorFlow.js:
+ * training runs in a child process, and loading the wasm backend only to name it cost a
+ * serving process about 70 MB.
+ */
+export async function backendName(): Promise<string> {
+  if (selected) return (await selected).backend;
+  for (const [name, backend] of [['@tensorflow/tfjs-node', 'tensorflow'], ['@tensorflow/tfjs-backend-wasm', 'wasm']] as const) {
+    try {
+      require.resolve(name);
+      return backend;
+    } catch {
+      // not installed
+    }
+  }
+  return 'cpu';
+}
+
 async function select(): Promise<TfRuntime> {
   const native = tryRequire('@tensorflow/tfjs-node');
   if (native) {

@@ -1,8 +1,8 @@
-import { startTestServer, type TestServer } from '../helpers/server';
+import { QUIET, startTestServer, type TestServer } from '../helpers/server';
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await startTestServer(QUIET);
 });
 afterAll(() => t.close());
 

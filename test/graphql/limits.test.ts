@@ -1,10 +1,10 @@
-import { startTestServer, type TestServer } from '../helpers/server';
+import { QUIET, startTestServer, type TestServer } from '../helpers/server';
 
 // Each limit is tested with the others out of the way, so each test fails if its own
 // protection is removed.
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer({ MAX_PAGE_SIZE: '50', MAX_QUERY_DEPTH: '8', MAX_ALIASES: '10', MAX_QUERY_COST: '1000000000' });
+  t = await startTestServer({ ...QUIET, MAX_PAGE_SIZE: '50', MAX_QUERY_DEPTH: '8', MAX_ALIASES: '10', MAX_QUERY_COST: '1000000000' });
 });
 afterAll(() => t.close());
 

@@ -2,6 +2,7 @@
 import { mintToken } from '../../src/auth';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
+import { readOnlineSettings } from '../../src/online/settings';
 import { startServer, type RunningServer } from '../../src/server';
 import { toGlobalId } from '../../src/graphql/ids';
 import { createTestDatabase, type TestDatabase } from './db';
@@ -25,6 +26,12 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * For tests that count SQL statements: no model poll, experiment poll or impression flush
+ * lands inside a counted window, however slowly a loaded machine runs the request.
+ */
+export const QUIET = { MODEL_POLL_MS: '600000', EXPERIMENT_POLL_MS: '600000', IMPRESSION_FLUSH_MS: '600000' };
+
 export const uid = (id: number) => toGlobalId('User', id);
 export const iid = (id: number) => toGlobalId('Item', id);
 
@@ -42,7 +49,9 @@ export async function startTestServer(env: Record<string, string> = {}, shared?:
     TRENDING_CACHE_MS: '0',
     ...env,
   });
-  const server = await startServer(config, createLogger(config.logLevel), { db: database.db });
+  // The online settings (impression flushes, experiment polls) come from the environment too.
+  const online = readOnlineSettings({ ...process.env, ...env });
+  const server = await startServer(config, createLogger(config.logLevel), { db: database.db, online });
   return {
     server,
     database,

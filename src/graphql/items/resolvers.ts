@@ -8,7 +8,7 @@ import {
   visibleItem,
   visibleUser,
 } from '../access';
-import { fromGlobalId, toGlobalId } from '../ids';
+import { fromGlobalId, rowGlobalId } from '../ids';
 import { isIdKey, isTimeBigIdKey, readPage, toConnection } from '../pagination';
 import { errorsOf, isUniqueViolation, LIMITS, normaliseTags, tags, text } from '../validation';
 import { listItems } from './queries';
@@ -59,7 +59,7 @@ export const itemResolvers: Resolvers = {
   },
 
   Item: {
-    id: (item) => toGlobalId('Item', item.id),
+    id: (item) => rowGlobalId('Item', item),
     author: async (item, _, ctx) => (item.authorId ? visibleUser(ctx, await loadOrNull(ctx.loaders.user, item.authorId)) : null),
     counts: (item, _, ctx) => ctx.loaders.itemCountsByType.load(item.id) as never,
     viewerInteractions: async (item, args, ctx) => {

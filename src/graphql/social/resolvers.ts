@@ -2,14 +2,13 @@ import type { Resolvers } from '../../generated/graphql';
 import { userError, type UserErrorCode } from '../../errors';
 import { loadOrNull, requireActivityVisible, requireViewer, visibleUser } from '../access';
 import { fromGlobalId } from '../ids';
-import { isTimeIdKey, mapEdges, readPage, toConnection, type Page } from '../pagination';
+import { connectionOf, isTimeIdKey, readPage, type Page } from '../pagination';
 import { blockUser, listFollowers, listFollowing, type EdgeRow } from './queries';
 
 const edgeKey = (row: EdgeRow) => [row.createdAt.toISOString(), row.user.id];
 
 function edgeConnection(rows: EdgeRow[], page: Page<unknown>) {
-  const connection = toConnection(rows, page, edgeKey);
-  return mapEdges(connection, (row, cursor) => ({ cursor, node: row.user }));
+  return connectionOf(rows, page, edgeKey, (row, cursor) => ({ cursor, node: row.user }));
 }
 
 export const socialResolvers: Resolvers = {

@@ -12,7 +12,7 @@ import {
   requireViewer,
   visibleUser,
 } from '../access';
-import { fromGlobalId, toGlobalId } from '../ids';
+import { fromGlobalId, rowGlobalId } from '../ids';
 import { isBigIdKey, isIdKey, readPage, toConnection } from '../pagination';
 import { errorsOf, handle, isUniqueViolation, LIMITS, text } from '../validation';
 import { eraseUser, listUsers } from './queries';
@@ -40,7 +40,7 @@ export const userResolvers: Resolvers = {
   },
 
   User: {
-    id: (user) => toGlobalId('User', user.id),
+    id: (user) => rowGlobalId('User', user),
     externalId: (user, _, ctx) => (isSelf(ctx, user.id) || isAdmin(ctx) ? user.externalId : null),
     erased: (user) => user.erasedAt !== null,
     isViewer: (user, _, ctx) => isSelf(ctx, user.id),

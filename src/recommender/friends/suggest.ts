@@ -9,7 +9,7 @@ import { FriendTrainingData } from './data';
 import { CandidateFinder, CandidateSet, FEATURE_NAMES, NUM_FEATURES } from './candidates';
 import { SocialGraph, prepareGraph } from './graph';
 import type { FriendModel } from './model';
-import { scoreRows } from './ranker';
+import { scoreOccluded, scoreRows } from './ranker';
 
 export type FriendReasonKind = 'MUTUAL_FRIENDS' | 'SHARED_INTERESTS' | 'FOLLOWED_BY_YOUR_FRIENDS' | 'FOLLOWS_YOU' | 'POPULAR';
 
@@ -46,6 +46,29 @@ export function createFriendSuggester(model: FriendModel, data: FriendTrainingDa
 
 /** The k best candidates, best first; fewer when the user's neighbourhood is smaller. Never throws for a valid index. */
 export function suggest(suggester: FriendSuggester, user: number, k: number, exclude?: SuggestExclusion): FriendSuggestion[] {
+  const { set, scores, order } = rank(suggester, user, k, exclude);
+  const friends = friendsOf(suggester.graph, user);
+  return order.map((c) => ({
+    user: set.candidates[c],
+    score: scores[c],
+    mutualFriends: intersectFriends(suggester.graph, friends, set.candidates[c]),
+    followedByFriends: set.followedByFriends[c],
+    interestSimilarity: set.interest[c],
+    reasons: explain(suggester, set, c, scores[c]),
+  }));
+}
+
+/**
+ * What precomputed lists store of suggest()'s answer, the same values; it skips the mutual
+ * friends, which a list does not keep and which cost a search per friend of the user.
+ */
+export function suggestForList(suggester: FriendSuggester, user: number, k: number): Pick<FriendSuggestion, 'user' | 'score' | 'reasons'>[] {
+  const { set, scores, order } = rank(suggester, user, k);
+  return order.map((c) => ({ user: set.candidates[c], score: scores[c], reasons: explain(suggester, set, c, scores[c]) }));
+}
+
+/** The user's candidates, their scores and the positions of the k best, best first. */
+function rank(suggester: FriendSuggester, user: number, k: number, exclude?: SuggestExclusion): { set: CandidateSet; scores: Float32Array; order: number[] } {
   const { graph, model, finder } = suggester;
   if (!Number.isInteger(user) || user < 0 || user >= graph.numUsers) throw new RangeError(`No user index ${user}`);
   const excludeFn = typeof exclude === 'function' ? exclude : exclude ? (v: number) => exclude.has(v) : undefined;
@@ -55,15 +78,7 @@ export function suggest(suggester: FriendSuggester, user: number, k: number, exc
   const order = Array.from({ length: count }, (_, c) => c)
     .sort((a, b) => scores[b] - scores[a] || set.candidates[a] - set.candidates[b])
     .slice(0, Math.max(0, k));
-  const friends = friendsOf(graph, user);
-  return order.map((c) => ({
-    user: set.candidates[c],
-    score: scores[c],
-    mutualFriends: intersectFriends(graph, friends, set.candidates[c]),
-    followedByFriends: set.followedByFriends[c],
-    interestSimilarity: set.interest[c],
-    reasons: explain(suggester, set, c, scores[c]),
-  }));
+  return { set, scores, order };
 }
 
 /** Scores for a whole candidate set (evaluation); aligned with set.candidates. */
@@ -117,14 +132,13 @@ function explain(suggester: FriendSuggester, set: CandidateSet, c: number, score
     FOLLOWED_BY_YOUR_FRIENDS: set.followedByFriends[c] > set.common[c],
     FOLLOWS_YOU: row[FOLLOWS_YOU_COLUMN] === 1,
   };
-  // One occluded copy of the row per present group, scored in one call.
   const groups = REASON_GROUPS.flatMap((kind, g) => (present[kind] ? [g] : []));
-  const occluded = new Float32Array(groups.length * NUM_FEATURES);
-  groups.forEach((g, i) => {
-    occluded.set(row, i * NUM_FEATURES);
-    for (const j of REASON_COLUMNS[g]) occluded[i * NUM_FEATURES + j] = ranker.mean[j];
-  });
-  const occludedScores = scoreRows(ranker, occluded, groups.length);
+  const occludedScores = scoreOccluded(
+    ranker,
+    set.features,
+    c * NUM_FEATURES,
+    groups.map((g) => REASON_COLUMNS[g]),
+  );
   const reasons: FriendReason[] = [];
   groups.forEach((g, i) => {
     const drop = score - occludedScores[i];

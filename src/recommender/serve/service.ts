@@ -19,7 +19,7 @@ import type { Logger } from '../../logger';
 import type { ModelKind } from '../artifact';
 import { coEngagedItems, friendsOfFriends, newestItems, trendingItems, type TrendingItem, type TrendingWindow } from './fallbacks';
 import { freshItems, weave } from './fresh';
-import type { SourceName } from '../items/features';
+import { SOURCE_NAMES, type SourceName } from '../items/features';
 import { ModelAdmin, type RetrainHooks } from '../model-admin';
 import { ActiveModels, type Serving } from './active-models';
 import { ChangeFeed, type ChangeNote } from './change-feed';
@@ -63,18 +63,79 @@ export interface ServedList {
 
 interface CachedList {
   source: Source;
-  items: ServedItem[];
+  items: PackedItems;
   rows: (Item | undefined)[];
   limit: number;
-  model: LoadedItemModel | null;
   state: UserState;
 }
 
 interface CachedFriends {
-  model: LoadedFriendModel;
+  /** Weak: a list must not keep a swapped-out model (and its graph) alive until it expires. */
+  model: WeakRef<LoadedFriendModel>;
   limit: number;
   suggestions: FriendSuggestion[];
 }
+
+/**
+ * A cached list's entries as arrays: an object per entry, with its six source contributions
+ * boxed, took about 15 KB of heap per 50-entry list (75 MB for the bench's 5,000 Epinions
+ * users); these take about 70 bytes an entry. The page served is rebuilt from them.
+ */
+interface PackedItems {
+  itemIds: Int32Array;
+  scores: Float64Array;
+  /** -1 where an entry has none. */
+  indices: Int32Array;
+  sourcesAt: Int32Array;
+  /** SOURCE_NAMES.length values per entry with sources (hasSources). */
+  sources: Float64Array;
+  hasSources: Uint8Array;
+  /** Only when some entry carries its reasons (fallbacks, fresh items). */
+  reasons: (ItemReason[] | undefined)[] | null;
+}
+
+function pack(items: ServedItem[]): PackedItems {
+  const n = items.length;
+  const packed: PackedItems = {
+    itemIds: new Int32Array(n),
+    scores: new Float64Array(n),
+    indices: new Int32Array(n).fill(-1),
+    sourcesAt: new Int32Array(n).fill(-1),
+    sources: new Float64Array(items.some((item) => item.sources) ? n * SOURCE_NAMES.length : 0),
+    hasSources: new Uint8Array(n),
+    reasons: items.some((item) => item.reasons) ? items.map((item) => item.reasons) : null,
+  };
+  items.forEach((item, i) => {
+    packed.itemIds[i] = item.itemId;
+    packed.scores[i] = item.score;
+    if (item.index !== undefined) packed.indices[i] = item.index;
+    if (item.sourcesAt !== undefined) packed.sourcesAt[i] = item.sourcesAt;
+    if (!item.sources) return;
+    packed.hasSources[i] = 1;
+    SOURCE_NAMES.forEach((name, k) => (packed.sources[i * SOURCE_NAMES.length + k] = item.sources![name]));
+  });
+  return packed;
+}
+
+function unpack(packed: PackedItems, limit: number): ServedItem[] {
+  const out: ServedItem[] = [];
+  for (let i = 0; i < Math.min(limit, packed.itemIds.length); i++) {
+    const item: ServedItem = { itemId: packed.itemIds[i], score: packed.scores[i] };
+    if (packed.indices[i] >= 0) item.index = packed.indices[i];
+    if (packed.sourcesAt[i] >= 0) item.sourcesAt = packed.sourcesAt[i];
+    if (packed.hasSources[i]) {
+      const at = i * SOURCE_NAMES.length;
+      item.sources = Object.fromEntries(SOURCE_NAMES.map((name, k) => [name, packed.sources[at + k]])) as Record<SourceName, number>;
+    }
+    const reasons = packed.reasons?.[i];
+    if (reasons) item.reasons = reasons;
+    out.push(item);
+  }
+  return out;
+}
+
+/** About a packed list's heap: the arrays' objects, 70 bytes an entry, the row slot. */
+const listBytes = (list: CachedList) => 1000 + 80 * list.items.itemIds.length;
 
 export interface RecommenderDeps {
   config: Config;
@@ -86,6 +147,8 @@ export type { RetrainHooks } from '../model-admin';
 
 /** Bounds of the in-memory serving caches (see docs/decisions/005-serving-from-memory.md). */
 export const MAX_CACHED_LISTS = 10_000;
+/** Lists run from 1 to MAX_PAGE_SIZE rounded up to LIST_PAGE entries: a count alone does not bound their bytes. */
+export const MAX_CACHED_LIST_BYTES = 64 * 2 ** 20;
 export const MAX_CACHED_USER_ROWS = 50_000;
 export const MAX_CACHED_ITEM_ROWS = 100_000;
 
@@ -128,7 +191,7 @@ export class RecommenderService {
     this.trendingCache = ttl > 0 ? new LRUCache({ max: 200, ttl }) : null;
     this.coEngaged = ttl > 0 ? new LRUCache({ max: MAX_CACHED_LISTS, ttl }) : null;
     // The TTL only bounds how long a list can miss an input no note covers (a trending shift).
-    this.lists = new LRUCache({ max: MAX_CACHED_LISTS, ttl: Math.max(1, config.recommendationCacheMs) });
+    this.lists = new LRUCache({ max: MAX_CACHED_LISTS, maxSize: MAX_CACHED_LIST_BYTES, sizeCalculation: listBytes, ttl: Math.max(1, config.recommendationCacheMs) });
     this.friendLists = new LRUCache({ max: MAX_CACHED_LISTS, ttl: Math.max(1, config.recommendationCacheMs) });
   }
 
@@ -192,7 +255,9 @@ export class RecommenderService {
       list = await this.computeList(serving, state, { ...request, limit });
       this.lists.set(key, list);
     }
-    const { model } = list;
+    // Not kept in the list: an entry keyed by a version is only found while that version
+    // serves, and holding the instance kept every swapped-out or experiment model alive.
+    const model = list.source === 'MODEL' && serving.phase === 'ready' ? serving.model : null;
     const explain = (items: ServedItem[]): ItemReason[][] => {
       const ranked = items.filter((item) => !item.reasons && item.index !== undefined);
       const explained = model && ranked.length ? model.explain(list.state, ranked as Required<Pick<ServedItem, 'itemId' | 'score' | 'index'>>[]) : [];
@@ -200,7 +265,7 @@ export class RecommenderService {
       return items.map((item) => item.reasons ?? byId.get(item.itemId) ?? []);
     };
     const versionId = list.source === 'MODEL' && serving.phase === 'ready' ? serving.version.id : null;
-    return { source: list.source, recommendationId, versionId, items: list.items.slice(0, request.limit), rows: list.rows.slice(0, request.limit), explain };
+    return { source: list.source, recommendationId, versionId, items: unpack(list.items, request.limit), rows: list.rows.slice(0, request.limit), explain };
   }
 
   private async computeList(serving: Serving<LoadedItemModel>, state: UserState, request: ItemRequest): Promise<CachedList> {
@@ -208,13 +273,13 @@ export class RecommenderService {
     if (serving.phase === 'ready') {
       try {
         const items = await this.modelItems(serving.model, state, request, rows);
-        return { source: 'MODEL', items, rows: await this.rowsOf(items, rows), limit: request.limit, model: serving.model, state };
+        return { source: 'MODEL', items: pack(items), rows: await this.rowsOf(items, rows), limit: request.limit, state };
       } catch (error) {
         this.deps.logger.error({ err: error, userId: request.userId }, 'item model failed; serving fallback');
       }
     }
     const items = await this.fallbackItems(state, request, rows);
-    return { source: 'FALLBACK', items, rows: await this.rowsOf(items, rows), limit: request.limit, model: null, state };
+    return { source: 'FALLBACK', items: pack(items), rows: await this.rowsOf(items, rows), limit: request.limit, state };
   }
 
   /** The rows of `items`: those `allowed` saw, the rest (new items woven in) loaded now. */
@@ -280,11 +345,11 @@ export class RecommenderService {
         else {
           const key = `${userId}|${entry.generation}|${serving.version.id}`;
           const cached = this.friendLists.get(key);
-          if (cached && cached.model === model && cached.limit >= want) suggestions = cached.suggestions;
+          if (cached && cached.model.deref() === model && cached.limit >= want) suggestions = cached.suggestions;
           else {
             suggestions = model.suggest(userId, want, exclude);
             // Without change notes a generation is never reused: caching would only churn.
-            if (this.feed.live) this.friendLists.set(key, { model, limit: want, suggestions });
+            if (this.feed.live) this.friendLists.set(key, { model: new WeakRef(model), limit: want, suggestions });
           }
         }
         source = 'MODEL';

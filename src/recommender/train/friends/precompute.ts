@@ -1,6 +1,6 @@
 /** Training's last step for FRIENDS: every user's stored suggestion list (friends/stored-lists.ts). */
 import { followHash, KINDS, STORED_PER_USER, STORED_REASON_KINDS, type StoredFriendLists } from '../../friends/stored-lists';
-import { suggest, type FriendSuggester } from '../../friends/suggest';
+import { suggestForList, type FriendSuggester } from '../../friends/suggest';
 
 /** The top `perUser` suggestions of every user on the suggester's graph; `userIds` maps indices to database ids. */
 export function precomputeFriendLists(suggester: FriendSuggester, userIds: Int32Array, perUser = STORED_PER_USER): StoredFriendLists {
@@ -14,7 +14,7 @@ export function precomputeFriendLists(suggester: FriendSuggester, userIds: Int32
   const reasons = new Uint8Array(n * perUser * KINDS);
   let e = 0;
   for (let u = 0; u < n; u++) {
-    for (const s of suggest(suggester, u, perUser)) {
+    for (const s of suggestForList(suggester, u, perUser)) {
       users[e] = s.user;
       scores[e] = s.score;
       for (const r of s.reasons) {
