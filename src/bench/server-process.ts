@@ -21,6 +21,8 @@ export interface ServerUnderTest {
    * a load run abandoned keep the server and its pool busy, and must not spill into the next run.
    */
   drain(): Promise<number>;
+  /** Why the process ended (exit code or signal), or null while it runs. */
+  ended(): string | null;
   stop(): Promise<void>;
 }
 
@@ -106,5 +108,6 @@ export async function startServerProcess(env: NodeJS.ProcessEnv, nodeArgs: strin
     throw error;
   }
   const pid = child.pid as number;
-  return { pid, baseUrl, memory: () => readMemory(pid), cpuSeconds: () => readCpuSeconds(pid), drain: () => drain(baseUrl), stop };
+  const ended = () => (child.exitCode !== null ? `exit code ${child.exitCode}` : child.signalCode ? `signal ${child.signalCode}` : null);
+  return { pid, baseUrl, memory: () => readMemory(pid), cpuSeconds: () => readCpuSeconds(pid), drain: () => drain(baseUrl), ended, stop };
 }

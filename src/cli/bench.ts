@@ -106,12 +106,22 @@ async function measureDuringRetrain(server: ServerUnderTest, scenarios: Scenario
     stillRunningAtEnd[name] = (await itemsStatus(server.baseUrl, options.token)).state === 'TRAINING';
     console.log(`  retrain ${stillRunningAtEnd[name] ? 'still running' : 'already finished'} at the end of ${name}`);
   }
-  let status: KindStatus = await itemsStatus(server.baseUrl, options.token);
+  // A poll can fail without the server failing (a keep-alive socket it closed as the request
+  // went out, after the swap held its event loop): only a server that has exited ends the wait.
+  const poll = async (): Promise<KindStatus | null> =>
+    itemsStatus(server.baseUrl, options.token).catch((error: unknown) => {
+      const ended = server.ended();
+      if (ended) throw new Error(`the server stopped during the retrain (${ended})`);
+      console.log(`  status poll failed (${error instanceof Error ? error.message : error}); the server runs, polling on`);
+      return null;
+    });
+  let status = await poll();
   const deadline = Date.now() + RETRAIN_WAIT_MS;
-  while (status.state === 'TRAINING' && Date.now() < deadline) {
+  while ((status === null || status.state === 'TRAINING') && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    status = await itemsStatus(server.baseUrl, options.token);
+    status = await poll();
   }
+  if (!status) throw new Error('the server did not answer modelStatus before the retrain deadline');
   return { load, stillRunningAtEnd, run: status.lastRun };
 }
 
