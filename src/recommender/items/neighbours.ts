@@ -4,15 +4,22 @@
  * a user is then sum over history of these rows, so it is cheap and always current.
  */
 import type { Csr } from '../sparse';
+import { sortBestFirst } from '../top-k';
 
 export type NeighbourLists = Required<Csr>;
 
-/** Keeps the k largest (index, value) pairs of a row; reusable across rows. */
+/**
+ * Keeps the k largest (index, value) pairs of a row; reusable across rows. The first k pushes
+ * are only stored: a row with at most k candidates (EASE keeping every weight) needs no heap,
+ * and when the (k+1)-th arrives they are sifted up in push order, so the heap, and which of
+ * equal keys at the cut survive, are those of pushing each into the heap as it came.
+ */
 export class TopKSelector {
   private readonly idx: Int32Array;
   private readonly val: Float64Array;
   private readonly key: Float64Array;
   private size = 0;
+  private heaped = false;
 
   /** `byMagnitude` ranks by |value| (keeps strong negative weights) instead of by value. */
   constructor(
@@ -26,13 +33,54 @@ export class TopKSelector {
 
   reset(): void {
     this.size = 0;
+    this.heaped = false;
   }
 
   push(index: number, value: number): void {
     const { idx, val, key, k } = this;
     const rank = this.byMagnitude ? Math.abs(value) : value;
     if (this.size < k) {
-      let i = this.size++;
+      const i = this.size++;
+      idx[i] = index;
+      val[i] = value;
+      key[i] = rank;
+      return;
+    }
+    if (k === 0) return;
+    if (!this.heaped) this.heapify();
+    if (!(rank > key[0])) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= k) break;
+      const c = l + 1 < k && key[l + 1] < key[l] ? l + 1 : l;
+      if (key[c] >= rank) break;
+      idx[i] = idx[c];
+      val[i] = val[c];
+      key[i] = key[c];
+      i = c;
+    }
+    idx[i] = index;
+    val[i] = value;
+    key[i] = rank;
+  }
+
+  /** The kept pairs, best first (by value, then lower index). */
+  drain(): { indices: Int32Array; values: Float32Array } {
+    sortBestFirst(this.idx, this.val, this.size);
+    const indices = this.idx.slice(0, this.size);
+    const values = new Float32Array(this.val.subarray(0, this.size));
+    this.reset();
+    return { indices, values };
+  }
+
+  private heapify(): void {
+    const { idx, val, key } = this;
+    for (let t = 1; t < this.size; t++) {
+      const index = idx[t];
+      const value = val[t];
+      const rank = key[t];
+      let i = t;
       while (i > 0) {
         const p = (i - 1) >> 1;
         if (key[p] <= rank) break;
@@ -44,33 +92,8 @@ export class TopKSelector {
       idx[i] = index;
       val[i] = value;
       key[i] = rank;
-    } else if (k > 0 && rank > key[0]) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= k) break;
-        const c = l + 1 < k && key[l + 1] < key[l] ? l + 1 : l;
-        if (key[c] >= rank) break;
-        idx[i] = idx[c];
-        val[i] = val[c];
-        key[i] = key[c];
-        i = c;
-      }
-      idx[i] = index;
-      val[i] = value;
-      key[i] = rank;
     }
-  }
-
-  /** The kept pairs, best first. */
-  drain(): { indices: Int32Array; values: Float32Array } {
-    const order = Array.from({ length: this.size }, (_, t) => t).sort(
-      (a, b) => this.val[b] - this.val[a] || this.idx[a] - this.idx[b],
-    );
-    const indices = Int32Array.from(order, (t) => this.idx[t]);
-    const values = Float32Array.from(order, (t) => this.val[t]);
-    this.size = 0;
-    return { indices, values };
+    this.heaped = true;
   }
 }
 
