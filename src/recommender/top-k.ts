@@ -160,3 +160,35 @@ export function topKSparse(scores: ArrayLike<number>, k: number, touched: ArrayL
   }
   return heap.ranked();
 }
+
+/**
+ * The k-th largest of a[0..n) (1 <= k <= n, NaN-free), by quickselect; reorders a.
+ * Expected O(n), where a bounded heap needs O(n log k) once many values enter it.
+ */
+export function kthLargest(a: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    // Hoare partition, larger values to the left.
+    while (i <= j) {
+      while (a[i] > pivot) i++;
+      while (a[j] < pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    // Now a[lo..j] >= pivot >= a[i..hi], and a[j+1..i-1] equal the pivot.
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return pivot;
+  }
+  return a[target];
+}

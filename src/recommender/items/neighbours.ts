@@ -4,7 +4,7 @@
  * a user is then sum over history of these rows, so it is cheap and always current.
  */
 import type { Csr } from '../sparse';
-import { sortBestFirst } from '../top-k';
+import { kthLargest, sortBestFirst } from '../top-k';
 
 export type NeighbourLists = Required<Csr>;
 
@@ -20,6 +20,7 @@ export class TopKSelector {
   private readonly key: Float64Array;
   private size = 0;
   private heaped = false;
+  private scratch = new Float64Array(0);
 
   /** `byMagnitude` ranks by |value| (keeps strong negative weights) instead of by value. */
   constructor(
@@ -63,6 +64,62 @@ export class TopKSelector {
     idx[i] = index;
     val[i] = value;
     key[i] = rank;
+  }
+
+  /**
+   * push(t, values[t]) for t = 0 .. count-1 except `skip`, in that order, with the same
+   * outcome, faster when many more than k are offered: a heap's sift-downs branch
+   * unpredictably. A strided sample gives a cut that leaves a few more than k candidates,
+   * the exact k-th largest key among them is found by quickselect, and if no other key ties
+   * it, the keys at or above it are exactly the k that pushing all keeps (the heap's history
+   * only decides among tied keys). Otherwise, or when the sample's cut leaves too few, all are
+   * pushed.
+   */
+  pushRow(values: Float64Array, count: number, skip = -1): void {
+    const { k } = this;
+    const offered = skip >= 0 && skip < count ? count - 1 : count;
+    if (this.size > 0 || offered < 4 * k || k === 0) {
+      this.pushAll(values, count, skip);
+      return;
+    }
+    if (this.scratch.length < count) this.scratch = new Float64Array(count);
+    const keys = this.scratch;
+    const byMagnitude = this.byMagnitude;
+    // Every 4th key: about k/4 of them lie above the k-th largest; the cut takes a margin
+    // of a few standard deviations more, so that almost always at least k keys pass it.
+    let sampled = 0;
+    for (let t = 0; t < count; t += 4) if (t !== skip) keys[sampled++] = byMagnitude ? Math.abs(values[t]) : values[t];
+    const expected = (sampled * k) / offered;
+    const rank = Math.min(sampled, Math.ceil(expected + 4 * Math.sqrt(expected) + 4));
+    const sampleCut = kthLargest(keys, sampled, rank);
+    let candidates = 0;
+    for (let t = 0; t < count; t++) {
+      const r = byMagnitude ? Math.abs(values[t]) : values[t];
+      if (r >= sampleCut && t !== skip) keys[candidates++] = r;
+    }
+    // NaN keys fail every comparison: they never pass a cut, and the cut is then pushed around them.
+    if (!(candidates >= k) || sampleCut !== sampleCut) {
+      this.pushAll(values, count, skip);
+      return;
+    }
+    const cut = kthLargest(keys, candidates, k);
+    let atOrAbove = 0;
+    let nan = false;
+    for (let t = 0; t < count; t++) {
+      if (t === skip) continue;
+      const r = byMagnitude ? Math.abs(values[t]) : values[t];
+      if (r >= cut) atOrAbove++;
+      else if (r !== r) nan = true;
+    }
+    if (atOrAbove !== k || nan) {
+      this.pushAll(values, count, skip);
+      return;
+    }
+    for (let t = 0; t < count; t++) if (t !== skip && (byMagnitude ? Math.abs(values[t]) : values[t]) >= cut) this.push(t, values[t]);
+  }
+
+  private pushAll(values: Float64Array, count: number, skip: number): void {
+    for (let t = 0; t < count; t++) if (t !== skip) this.push(t, values[t]);
   }
 
   /** The kept pairs, best first (by value, then lower index). */

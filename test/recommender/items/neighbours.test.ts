@@ -1,5 +1,5 @@
 import { TopKSelector } from '../../../src/recommender/items/neighbours';
-import { sortBestFirst } from '../../../src/recommender/top-k';
+import { kthLargest, sortBestFirst } from '../../../src/recommender/top-k';
 
 let seed = 11;
 const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
@@ -70,6 +70,18 @@ describe('sortBestFirst', () => {
   });
 });
 
+describe('kthLargest', () => {
+  it('finds the k-th largest, duplicates included', () => {
+    for (let round = 0; round < 300; round++) {
+      const n = 1 + Math.floor(random() * 100);
+      const values = Array.from({ length: n }, () => (round % 2 ? Math.round(random() * 5) : random()));
+      const k = 1 + Math.floor(random() * n);
+      const sorted = [...values].sort((a, b) => b - a);
+      expect(kthLargest(Float64Array.from(values), n, k)).toBe(sorted[k - 1]);
+    }
+  });
+});
+
 describe('TopKSelector', () => {
   it('keeps and orders what pushing into a heap at once keeps, ties at the cut included', () => {
     for (const byMagnitude of [false, true]) {
@@ -87,6 +99,30 @@ describe('TopKSelector', () => {
         const want = reference.drain();
         expect(Array.from(got.indices)).toEqual(want.indices);
         expect(Array.from(got.values)).toEqual(want.values);
+      }
+    }
+  });
+
+  it('pushRow keeps what pushing each value in order keeps, ties and NaN included', () => {
+    for (const byMagnitude of [false, true]) {
+      for (const k of [1, 5, 20]) {
+        const rowWise = new TopKSelector(k, byMagnitude);
+        const oneByOne = new TopKSelector(k, byMagnitude);
+        for (let round = 0; round < 300; round++) {
+          const count = Math.floor(random() * 12 * k);
+          // Continuous values mostly (the fast path), coarse ones that tie at the cut, and some NaN.
+          const kind = round % 3;
+          const values = Float64Array.from({ length: count }, () =>
+            kind === 0 ? random() - 0.5 : kind === 1 ? Math.round((random() - 0.5) * 6) : random() < 0.05 ? NaN : random(),
+          );
+          const skip = random() < 0.5 ? Math.floor(random() * count) : -1;
+          rowWise.pushRow(values, count, skip);
+          for (let t = 0; t < count; t++) if (t !== skip) oneByOne.push(t, values[t]);
+          const got = rowWise.drain();
+          const want = oneByOne.drain();
+          expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
+          expect(Array.from(got.values)).toEqual(Array.from(want.values));
+        }
       }
     }
   });

@@ -14,6 +14,7 @@
 import type { Interactions } from '../../items/data';
 import { invertSpdInPlace, type SpdInverse } from './dense';
 import { NeighbourListBuilder, TopKSelector, type NeighbourLists } from '../../items/neighbours';
+import { transpose } from '../../sparse';
 
 export interface EaseConfig {
   lambda: number;
@@ -32,6 +33,9 @@ export interface EaseConfig {
   maxItems?: number;
 }
 
+/** Above this many items the dual form gathers all of C per row (its n x n float64 copy would pass 128 MB). */
+const SYMMETRIC_MAX_ITEMS = 4096;
+
 /** The size of the dense matrix EASE would invert, and which form it would use. */
 export function easeDimension(x: Interactions, minSupport: number, maxItems?: number): { form: 'primal' | 'dual'; dim: number } {
   const { activeItems, activeUsers } = activeSets(x, minSupport, maxItems);
@@ -40,97 +44,110 @@ export function easeDimension(x: Interactions, minSupport: number, maxItems?: nu
     : { form: 'dual', dim: activeUsers.length };
 }
 
-/** `inverse` does the O(m^3) part: float64 loops by default, matMulSpdInverse when training has TensorFlow.js. */
-export function fitEase(x: Interactions, numItems: number, config: EaseConfig, inverse: SpdInverse = invertSpdInPlace): NeighbourLists {
+/**
+ * `inverse` does the O(m^3) part: float64 loops by default, matMulSpdInverse when training has
+ * TensorFlow.js. `symmetricMaxItems` is there for tests of the dual form's other path.
+ */
+export function fitEase(
+  x: Interactions,
+  numItems: number,
+  config: EaseConfig,
+  inverse: SpdInverse = invertSpdInPlace,
+  symmetricMaxItems = SYMMETRIC_MAX_ITEMS,
+): NeighbourLists {
   const { activeItems, activeUsers, itemSlot, userSlot } = activeSets(x, config.minSupport, config.maxItems);
   const n = activeItems.length;
   const m = activeUsers.length;
-  // compact X over active users/items, by user and by item
-  const rowPtr = new Int32Array(m + 1);
-  const rowIdx: number[] = [];
-  const rowVal: number[] = [];
+  // Compact X over active users/items, by user and by item; built through transposes, so
+  // both are sorted (a user's items by slot, an item's users by slot) whatever x's order.
+  const compact = { indptr: new Int32Array(m + 1), indices: [] as number[], values: [] as number[] };
   activeUsers.forEach((u, a) => {
     for (let p = x.byUser.indptr[u]; p < x.byUser.indptr[u + 1]; p++) {
       const s = itemSlot[x.byUser.indices[p]];
       if (s < 0) continue;
-      rowIdx.push(s);
-      rowVal.push(x.byUser.values[p]);
+      compact.indices.push(s);
+      compact.values.push(x.byUser.values[p]);
     }
-    rowPtr[a + 1] = rowIdx.length;
+    compact.indptr[a + 1] = compact.indices.length;
   });
+  const byItem = transpose({ indptr: compact.indptr, indices: Int32Array.from(compact.indices), values: Float32Array.from(compact.values) }, n);
+  const byUser = transpose(byItem, m);
+  const { indptr: colPtr, indices: colUser, values: colVal } = byItem;
+  const { indptr: rowPtr, indices: rowIdx, values: rowVal } = byUser;
   const lambdas = new Float64Array(n);
-  activeItems.forEach((i, s) => {
+  for (let s = 0; s < n; s++) {
     let g = 0;
-    for (let p = x.byItem.indptr[i]; p < x.byItem.indptr[i + 1]; p++) g += x.byItem.values[p] ** 2;
+    for (let p = colPtr[s]; p < colPtr[s + 1]; p++) g += colVal[p] ** 2;
     lambdas[s] = config.lambda + config.dropout * g;
-  });
+  }
   const selector = new TopKSelector(n <= config.keepAllBelow ? Math.max(1, n - 1) : config.neighbours, true);
   const builder = new NeighbourListBuilder(numItems);
+  const row = new Float64Array(n);
+  /** Selects row s of B from row[] (indices are slots). */
   const emit = (s: number) => {
-    const row = selector.drain();
-    for (let t = 0; t < row.indices.length; t++) row.indices[t] = activeItems[row.indices[t]];
-    builder.set(activeItems[s], row);
+    selector.pushRow(row, n, s);
+    const kept = selector.drain();
+    for (let t = 0; t < kept.indices.length; t++) kept.indices[t] = activeItems[kept.indices[t]];
+    builder.set(activeItems[s], kept);
   };
 
   if (n <= m) {
+    // G = X^T X row by row, on and below the diagonal (each row's sums stay in cache), then mirrored.
     const g = new Float64Array(n * n);
-    for (let a = 0; a < m; a++) {
-      for (let p = rowPtr[a]; p < rowPtr[a + 1]; p++) {
-        const gi = rowIdx[p] * n;
-        for (let q = rowPtr[a]; q < rowPtr[a + 1]; q++) g[gi + rowIdx[q]] += rowVal[p] * rowVal[q];
+    for (let s = 0; s < n; s++) {
+      const gs = s * n;
+      for (let p = colPtr[s]; p < colPtr[s + 1]; p++) {
+        const u = colUser[p];
+        const v = colVal[p];
+        for (let q = rowPtr[u]; q < rowPtr[u + 1] && rowIdx[q] <= s; q++) g[gs + rowIdx[q]] += v * rowVal[q];
       }
     }
+    mirrorLower(g, n);
     for (let s = 0; s < n; s++) g[s * n + s] += lambdas[s];
     inverse(g, n);
+    const diagonal = new Float64Array(n);
+    for (let t = 0; t < n; t++) diagonal[t] = g[t * n + t];
     for (let s = 0; s < n; s++) {
-      for (let t = 0; t < n; t++) if (t !== s) selector.push(t, -g[s * n + t] / g[t * n + t]);
+      for (let t = 0, gs = s * n; t < n; t++) row[t] = -g[gs + t] / diagonal[t];
       emit(s);
     }
     return builder.build();
   }
 
-  // dual: K = I + X Lambda^-1 X^T over active users; columns of X as flat arrays
-  const colPtr = new Int32Array(n + 1);
-  activeItems.forEach((i, s) => (colPtr[s + 1] = colPtr[s] + x.byItem.indptr[i + 1] - x.byItem.indptr[i]));
-  const colUser = new Int32Array(colPtr[n]);
-  const colVal = new Float64Array(colPtr[n]);
-  activeItems.forEach((i, s) => {
-    for (let p = x.byItem.indptr[i], q = colPtr[s]; p < x.byItem.indptr[i + 1]; p++, q++) {
-      colUser[q] = userSlot[x.byItem.indices[p]];
-      colVal[q] = x.byItem.values[p];
-    }
-  });
+  // dual: K = I + X Lambda^-1 X^T over active users, row by row on and below the diagonal
   const k = new Float64Array(m * m);
-  for (let s = 0; s < n; s++) {
-    const inv = 1 / lambdas[s];
-    for (let p = colPtr[s]; p < colPtr[s + 1]; p++) {
-      const rk = colUser[p] * m;
-      const vp = colVal[p] * inv;
-      for (let q = colPtr[s]; q < colPtr[s + 1]; q++) k[rk + colUser[q]] += vp * colVal[q];
+  for (let a = 0; a < m; a++) {
+    const ka = a * m;
+    for (let p = rowPtr[a]; p < rowPtr[a + 1]; p++) {
+      const s = rowIdx[p];
+      const v = rowVal[p] * (1 / lambdas[s]);
+      for (let q = colPtr[s]; q < colPtr[s + 1] && colUser[q] <= a; q++) k[ka + colUser[q]] += v * colVal[q];
     }
   }
+  mirrorLower(k, m);
   for (let a = 0; a < m; a++) k[a * m + a] += 1;
   inverse(k, m);
-  const factor = new Float64Array(n);
-  for (let s = 0; s < n; s++) {
-    let c = 0;
-    for (let p = colPtr[s]; p < colPtr[s + 1]; p++) {
-      const rk = colUser[p] * m;
-      for (let q = colPtr[s]; q < colPtr[s + 1]; q++) c += colVal[p] * k[rk + colUser[q]] * colVal[q];
-    }
-    factor[s] = lambdas[s] / (lambdas[s] - c);
-  }
+
   // Rows in blocks of four: y_b = K^-1 x_i for each, then c_ij = sum_{u in j} y_b[u] x_uj by
   // gathering along item columns, so each column index is read once for four rows.
   const ys = [0, 1, 2, 3].map(() => new Float64Array(m));
   const cs = [0, 1, 2, 3].map(() => new Float64Array(n));
-  for (let s0 = 0; s0 < n; s0 += 4) {
+  /** cs[b][t] = c_{s0+b, t} for t in [from, n). */
+  const gatherBlock = (s0: number, from: number) => {
     const rows = Math.min(4, n - s0);
     for (let b = 0; b < 4; b++) {
       const y = ys[b];
       y.fill(0);
       if (b >= rows) continue;
-      for (let p = colPtr[s0 + b]; p < colPtr[s0 + b + 1]; p++) {
+      // Four rows of K^-1 per pass over y: a quarter of y's loads and stores.
+      const end = colPtr[s0 + b + 1];
+      let p = colPtr[s0 + b];
+      for (; p + 3 < end; p += 4) {
+        const [r0, r1, r2, r3] = [colUser[p] * m, colUser[p + 1] * m, colUser[p + 2] * m, colUser[p + 3] * m];
+        const [v0, v1, v2, v3] = [colVal[p], colVal[p + 1], colVal[p + 2], colVal[p + 3]];
+        for (let a = 0; a < m; a++) y[a] += v0 * k[r0 + a] + v1 * k[r1 + a] + v2 * k[r2 + a] + v3 * k[r3 + a];
+      }
+      for (; p < end; p++) {
         const rk = colUser[p] * m;
         const v = colVal[p];
         for (let a = 0; a < m; a++) y[a] += v * k[rk + a];
@@ -138,7 +155,7 @@ export function fitEase(x: Interactions, numItems: number, config: EaseConfig, i
     }
     const [y0, y1, y2, y3] = ys;
     const [c0, c1, c2, c3] = cs;
-    for (let t = 0; t < n; t++) {
+    for (let t = from; t < n; t++) {
       let a0 = 0;
       let a1 = 0;
       let a2 = 0;
@@ -151,21 +168,76 @@ export function fitEase(x: Interactions, numItems: number, config: EaseConfig, i
         a2 += y2[u] * v;
         a3 += y3[u] * v;
       }
-      c0[t] = a0 * factor[t];
-      c1[t] = a1 * factor[t];
-      c2[t] = a2 * factor[t];
-      c3[t] = a3 * factor[t];
+      c0[t] = a0;
+      c1[t] = a1;
+      c2[t] = a2;
+      c3[t] = a3;
     }
+    return rows;
+  };
+  const factor = new Float64Array(n);
+  const setFactor = (s: number, css: number) => (factor[s] = lambdas[s] / (lambdas[s] - css));
+
+  if (n <= symmetricMaxItems) {
+    // C is symmetric: gather each block's rows from its first row on (half the gathering),
+    // mirror the rest, and take c_jj for the factors on the way.
+    const c = new Float64Array(n * n);
+    for (let s0 = 0; s0 < n; s0 += 4) {
+      const rows = gatherBlock(s0, s0);
+      for (let b = 0; b < rows; b++) c.set(cs[b].subarray(s0), (s0 + b) * n + s0);
+    }
+    mirrorUpper(c, n);
+    for (let s = 0; s < n; s++) setFactor(s, c[s * n + s]);
+    for (let s = 0; s < n; s++) {
+      const scale = 1 / lambdas[s];
+      for (let t = 0, cs0 = s * n; t < n; t++) row[t] = c[cs0 + t] * factor[t] * scale;
+      emit(s);
+    }
+    return builder.build();
+  }
+
+  // c_jj = x_j^T K^-1 x_j, each off-diagonal pair once (K^-1 is symmetric).
+  for (let s = 0; s < n; s++) {
+    let css = 0;
+    for (let p = colPtr[s]; p < colPtr[s + 1]; p++) {
+      const rk = colUser[p] * m;
+      let off = 0;
+      for (let q = colPtr[s]; q < p; q++) off += k[rk + colUser[q]] * colVal[q];
+      css += colVal[p] * (colVal[p] * k[rk + colUser[p]] + 2 * off);
+    }
+    setFactor(s, css);
+  }
+  for (let s0 = 0; s0 < n; s0 += 4) {
+    const rows = gatherBlock(s0, 0);
     for (let b = 0; b < rows; b++) {
       const s = s0 + b;
-      const c = cs[b];
       const scale = 1 / lambdas[s];
-      for (let t = 0; t < n; t++) if (t !== s) selector.push(t, c[t] * scale);
+      for (let t = 0; t < n; t++) row[t] = cs[b][t] * factor[t] * scale;
       emit(s);
     }
   }
   return builder.build();
 }
+
+/** Tile of the mirroring copies: a square of both triangles stays in cache. */
+const MIRROR_TILE = 32;
+
+/** Copies the lower triangle of row-major `a` onto the upper one (`fromLower`) or the upper onto the lower. */
+function mirror(a: Float64Array, m: number, fromLower: boolean): void {
+  for (let i0 = 0; i0 < m; i0 += MIRROR_TILE) {
+    for (let j0 = 0; j0 <= i0; j0 += MIRROR_TILE) {
+      for (let i = i0; i < Math.min(i0 + MIRROR_TILE, m); i++) {
+        for (let j = j0; j < Math.min(j0 + MIRROR_TILE, i); j++) {
+          if (fromLower) a[j * m + i] = a[i * m + j];
+          else a[i * m + j] = a[j * m + i];
+        }
+      }
+    }
+  }
+}
+
+const mirrorLower = (a: Float64Array, m: number) => mirror(a, m, true);
+const mirrorUpper = (a: Float64Array, m: number) => mirror(a, m, false);
 
 function activeSets(x: Interactions, minSupport: number, maxItems = Infinity) {
   const numItems = x.byItem.indptr.length - 1;

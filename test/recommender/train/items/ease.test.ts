@@ -50,24 +50,25 @@ const config = { lambda: 3, dropout: 0, neighbours: 1000, keepAllBelow: 1000, mi
 
 describe('EASE', () => {
   it.each([
-    ['primal (items <= users)', 40, 12],
-    ['dual (users < items)', 10, 25],
-  ])('%s matches the closed form', (_, users, items) => {
+    ['primal (items <= users)', 40, 12, undefined],
+    ['dual (users < items)', 10, 25, undefined],
+    ['dual, rows gathered in full (C too large to keep)', 10, 25, 0],
+  ])('%s matches the closed form', (_, users, items, symmetricMaxItems) => {
     const data = randomData(users, items, 0.3, users * 31 + items);
-    const lists = fitEase(buildInteractions(data), data.numItems, config);
+    const lists = fitEase(buildInteractions(data), data.numItems, config, undefined, symmetricMaxItems);
     const expected = referenceEase(data, config.lambda);
     const got = denseLists(lists, data.numItems);
     for (let i = 0; i < items; i++) for (let j = 0; j < items; j++) expect(got[i][j]).toBeCloseTo(expected[i][j], 5);
   });
 
-  it('keeps the k strongest weights by magnitude when pruning', () => {
+  it.each([5, 3])('keeps the %i strongest weights by magnitude when pruning', (neighbours) => {
     const data = randomData(30, 20, 0.3, 5);
     const x = buildInteractions(data);
     const full = denseLists(fitEase(x, 20, config), 20);
-    const pruned = fitEase(x, 20, { ...config, neighbours: 5, keepAllBelow: 0 });
+    const pruned = fitEase(x, 20, { ...config, neighbours, keepAllBelow: 0 });
     for (let i = 0; i < 20; i++) {
       const kept = Array.from(pruned.indices.subarray(pruned.indptr[i], pruned.indptr[i + 1]));
-      expect(kept).toHaveLength(5);
+      expect(kept).toHaveLength(neighbours);
       const weakestKept = Math.min(...kept.map((j) => Math.abs(full[i][j])));
       const strongestDropped = Math.max(0, ...full[i].map((v, j) => (kept.includes(j) || j === i ? 0 : Math.abs(v))));
       expect(weakestKept).toBeGreaterThanOrEqual(strongestDropped - 1e-6);
