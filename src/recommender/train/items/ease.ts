@@ -178,9 +178,12 @@ export function fitEase(
   const factor = new Float64Array(n);
   const setFactor = (s: number, css: number) => (factor[s] = lambdas[s] / (lambdas[s] - css));
 
-  if (n <= symmetricMaxItems) {
-    // C is symmetric: gather each block's rows from its first row on (half the gathering),
-    // mirror the rest, and take c_jj for the factors on the way.
+  // C is symmetric when K^-1 is: then each block's rows are gathered from its first row on
+  // (half the gathering), the rest mirrored, and c_jj taken on the way. The float64 inverse
+  // is exactly symmetric; matMulSpdInverse's only to float32 rounding, and mirroring moves
+  // its C by that much, which on Last.fm sufficed to change where the ranker's early stopping
+  // stopped, so there C is gathered in full as it was.
+  if (n <= symmetricMaxItems && isSymmetric(k, m)) {
     const c = new Float64Array(n * n);
     for (let s0 = 0; s0 < n; s0 += 4) {
       const rows = gatherBlock(s0, s0);
@@ -196,14 +199,12 @@ export function fitEase(
     return builder.build();
   }
 
-  // c_jj = x_j^T K^-1 x_j, each off-diagonal pair once (K^-1 is symmetric).
+  // c_jj = x_j^T K^-1 x_j over both triangles: matMulSpdInverse's K^-1 is symmetric only to float32 rounding.
   for (let s = 0; s < n; s++) {
     let css = 0;
     for (let p = colPtr[s]; p < colPtr[s + 1]; p++) {
       const rk = colUser[p] * m;
-      let off = 0;
-      for (let q = colPtr[s]; q < p; q++) off += k[rk + colUser[q]] * colVal[q];
-      css += colVal[p] * (colVal[p] * k[rk + colUser[p]] + 2 * off);
+      for (let q = colPtr[s]; q < colPtr[s + 1]; q++) css += colVal[p] * k[rk + colUser[q]] * colVal[q];
     }
     setFactor(s, css);
   }
@@ -219,7 +220,7 @@ export function fitEase(
   return builder.build();
 }
 
-/** Tile of the mirroring copies: a square of both triangles stays in cache. */
+/** Tile of the mirroring copies and the symmetry check: a square of both triangles stays in cache. */
 const MIRROR_TILE = 32;
 
 /** Copies the lower triangle of row-major `a` onto the upper one (`fromLower`) or the upper onto the lower. */
@@ -234,6 +235,17 @@ function mirror(a: Float64Array, m: number, fromLower: boolean): void {
       }
     }
   }
+}
+
+function isSymmetric(a: Float64Array, m: number): boolean {
+  for (let i0 = 0; i0 < m; i0 += MIRROR_TILE) {
+    for (let j0 = 0; j0 <= i0; j0 += MIRROR_TILE) {
+      for (let i = i0; i < Math.min(i0 + MIRROR_TILE, m); i++) {
+        for (let j = j0; j < Math.min(j0 + MIRROR_TILE, i); j++) if (a[i * m + j] !== a[j * m + i]) return false;
+      }
+    }
+  }
+  return true;
 }
 
 const mirrorLower = (a: Float64Array, m: number) => mirror(a, m, true);
