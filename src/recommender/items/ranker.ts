@@ -21,17 +21,17 @@ export interface RankerWeights {
 
 /** Logit of one candidate; `row` holds its raw features from `offset`. */
 export function rankerScore(r: RankerWeights, row: Float32Array, offset = 0): number {
-  const z = buffers(r).z;
-  standardise(r, row, offset, z);
-  return forward(r, z);
+  const b = buffers(r);
+  standardise(r, row, offset, b.z);
+  return forward(r, b, b.z);
 }
 
 /** Logits of `count` candidates (features row-major) into `out`. */
 export function scoreCandidates(r: RankerWeights, features: Float32Array, count: number, out: Float64Array): void {
-  const z = buffers(r).z;
+  const b = buffers(r);
   for (let c = 0; c < count; c++) {
-    standardise(r, features, c * r.numFeatures, z);
-    out[c] = forward(r, z);
+    standardise(r, features, c * r.numFeatures, b.z);
+    out[c] = forward(r, b, b.z);
   }
 }
 
@@ -40,14 +40,15 @@ export function scoreCandidates(r: RankerWeights, features: Float32Array, count:
  * are replaced by their training mean (standardised 0). Positive = the source helped.
  */
 export function sourceContributions(r: RankerWeights, row: Float32Array, offset = 0): Record<SourceName, number> {
-  const { z, ablated } = buffers(r);
+  const b = buffers(r);
+  const { z, ablated } = b;
   standardise(r, row, offset, z);
-  const full = forward(r, z);
+  const full = forward(r, b, z);
   const out = {} as Record<SourceName, number>;
   for (const source of SOURCE_NAMES) {
     ablated.set(z);
     for (const f of SOURCE_FEATURES[source]) ablated[f] = 0;
-    out[source] = full - forward(r, ablated);
+    out[source] = full - forward(r, b, ablated);
   }
   return out;
 }
@@ -55,7 +56,11 @@ export function sourceContributions(r: RankerWeights, row: Float32Array, offset 
 interface Buffers {
   z: Float64Array;
   ablated: Float64Array;
-  hidden: Float64Array;
+  /** w1 transposed (hidden x numFeatures), so each hidden unit sums in a register. */
+  w1t: Float64Array;
+  /** The non-zero standardised features of the row being scored: positions and values. */
+  active: Int32Array;
+  activeValue: Float64Array;
 }
 
 const scratch = new WeakMap<RankerWeights, Buffers>();
@@ -63,7 +68,15 @@ const scratch = new WeakMap<RankerWeights, Buffers>();
 function buffers(r: RankerWeights): Buffers {
   let b = scratch.get(r);
   if (!b) {
-    b = { z: new Float64Array(r.numFeatures), ablated: new Float64Array(r.numFeatures), hidden: new Float64Array(r.hidden) };
+    const w1t = new Float64Array(r.numFeatures * r.hidden);
+    for (let f = 0; f < r.numFeatures; f++) for (let h = 0; h < r.hidden; h++) w1t[h * r.numFeatures + f] = r.w1[f * r.hidden + h];
+    b = {
+      z: new Float64Array(r.numFeatures),
+      ablated: new Float64Array(r.numFeatures),
+      w1t,
+      active: new Int32Array(r.numFeatures),
+      activeValue: new Float64Array(r.numFeatures),
+    };
     scratch.set(r, b);
   }
   return b;
@@ -74,19 +87,28 @@ function standardise(r: RankerWeights, row: Float32Array, offset: number, z: Flo
   for (let f = 0; f < numFeatures; f++) z[f] = (row[offset + f] - mean[f]) / std[f];
 }
 
-/** The MLP on standardised features; w1 is row-major features x hidden, read row by row. */
-function forward(r: RankerWeights, z: Float64Array): number {
-  const { hidden, numFeatures, w1, b1, w2, linear } = r;
-  const a = buffers(r).hidden;
-  for (let h = 0; h < hidden; h++) a[h] = b1[h];
+/**
+ * The MLP on standardised features. Every sum adds its terms in feature order, skipping
+ * zero features (the linear skip first, then the hidden units in order), so scores are
+ * bit-for-bit those of the straightforward row-by-row evaluation.
+ */
+function forward(r: RankerWeights, b: Buffers, z: Float64Array): number {
+  const { hidden, numFeatures, b1, w2, linear } = r;
+  const { w1t, active, activeValue } = b;
   let out = r.b2;
+  let size = 0;
   for (let f = 0; f < numFeatures; f++) {
     const zf = z[f];
     if (zf === 0) continue;
     out += zf * linear[f];
-    const base = f * hidden;
-    for (let h = 0; h < hidden; h++) a[h] += zf * w1[base + h];
+    active[size] = f;
+    activeValue[size++] = zf;
   }
-  for (let h = 0; h < hidden; h++) if (a[h] > 0) out += a[h] * w2[h];
+  for (let h = 0; h < hidden; h++) {
+    const base = h * numFeatures;
+    let a = b1[h];
+    for (let t = 0; t < size; t++) a += activeValue[t] * w1t[base + active[t]];
+    if (a > 0) out += a * w2[h];
+  }
   return out;
 }
