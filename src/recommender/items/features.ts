@@ -64,10 +64,11 @@ export interface CandidateSet {
 
 /** A dense score over items plus the list of items it touched. */
 interface SparseScores {
-  value: Float32Array;
-  /** How many history items voted for the item, and the largest single vote. */
-  support: Float32Array;
-  strongest: Float32Array;
+  /**
+   * Per item j, interleaved so one vote touches one cache line: acc[3j] the summed vote,
+   * acc[3j + 1] how many history items voted, acc[3j + 2] the largest single vote.
+   */
+  acc: Float32Array;
   /** The items with a vote are touched[0 .. size). */
   touched: Int32Array;
   size: number;
@@ -101,13 +102,7 @@ export function scratchFor(model: ItemModel): Scratch {
   let s = scratches.get(model);
   if (!s) {
     const n = model.numItems;
-    const sparse = (): SparseScores => ({
-      value: new Float32Array(n),
-      support: new Float32Array(n),
-      strongest: new Float32Array(n),
-      touched: new Int32Array(n),
-      size: 0,
-    });
+    const sparse = (): SparseScores => ({ acc: new Float32Array(3 * n), touched: new Int32Array(n), size: 0 });
     const sizes = model.config.candidates;
     const capacity = Object.values(sizes).reduce((sum, size) => sum + Math.max(0, size), 0);
     s = {
@@ -160,13 +155,14 @@ export function recencyVote(share: number, boost: number, halfLife: number): num
   return 1 + boost * 0.5 ** (share / halfLife);
 }
 
-function accumulateInto(out: SparseScores, lists: NeighbourLists | null, history: UserHistory, votes: Float32Array | null, mark: Uint8Array): number {
-  const { value, support, strongest, touched } = out;
+/** Sums the history items' neighbour lists; `strongest` also keeps each item's largest vote. Returns the largest sum. */
+function accumulateInto(out: SparseScores, lists: NeighbourLists | null, history: UserHistory, votes: Float32Array | null, strongest: boolean): number {
+  const { acc, touched } = out;
   for (let t = 0; t < out.size; t++) {
-    const j = touched[t];
-    value[j] = 0;
-    support[j] = 0;
-    strongest[j] = 0;
+    const a = 3 * touched[t];
+    acc[a] = 0;
+    acc[a + 1] = 0;
+    acc[a + 2] = 0;
   }
   out.size = 0;
   if (!lists) return 0;
@@ -181,23 +177,19 @@ function accumulateInto(out: SparseScores, lists: NeighbourLists | null, history
     const scale = votes ? votes[h] : 1;
     for (let p = indptr[i]; p < indptr[i + 1]; p++) {
       const j = indices[p];
-      if (mark[j] === 0) {
-        mark[j] = 3;
-        touched[size++] = j;
-      }
+      const a = 3 * j;
+      // No voter yet is the first vote (a vote's value may be 0, or a sum cancel out).
+      const voters = acc[a + 1];
+      if (voters === 0) touched[size++] = j;
+      acc[a + 1] = voters + 1;
       const vote = scale * weights[p];
-      value[j] += vote;
-      support[j]++;
-      if (vote > strongest[j]) strongest[j] = vote;
+      acc[a] += vote;
+      if (strongest && vote > acc[a + 2]) acc[a + 2] = vote;
     }
   }
   out.size = size;
   let max = 0;
-  for (let t = 0; t < size; t++) {
-    const j = touched[t];
-    mark[j] = 0;
-    if (value[j] > max) max = value[j];
-  }
+  for (let t = 0; t < size; t++) if (acc[3 * touched[t]] > max) max = acc[3 * touched[t]];
   return max;
 }
 
@@ -220,8 +212,8 @@ export function collectCandidates(model: ItemModel, history: UserHistory, exclud
   s.markedSize = 0;
   s.count = 0;
   const votes = historyVotes(model, history);
-  const maxItemItem = accumulateInto(s.itemItem, model.itemItem, history, votes, mark);
-  const maxItemKnn = accumulateInto(s.itemKnn, model.itemKnn, history, votes, mark);
+  const maxItemItem = accumulateInto(s.itemItem, model.itemItem, history, votes, true);
+  const maxItemKnn = accumulateInto(s.itemKnn, model.itemKnn, history, votes, false);
   const userKnn = s.userKnn;
   userKnn.build(model.userItems, model.itemUsers, history.items, history.user ?? -1);
   let maxUserKnn = 0;
@@ -231,12 +223,12 @@ export function collectCandidates(model: ItemModel, history: UserHistory, exclud
   excludeAll(s, exclude, n);
 
   // Each source's best unmarked items with positive evidence, in the order TopKSelector.drain gives.
-  selectPositive(top.itemItem, s.itemItem.value, s.itemItem.touched, s.itemItem.size, mark);
+  selectPositive(top.itemItem, s.itemItem.acc, 3, s.itemItem.touched, s.itemItem.size, mark);
   const ranked = top.itemItem;
   for (let r = 0; r < ranked.count; r++) s.rankOf[ranked.indices[r]] = r;
   addAll(s, ranked);
-  addAll(s, selectPositive(top.itemKnn, s.itemKnn.value, s.itemKnn.touched, s.itemKnn.size, mark));
-  addAll(s, selectPositive(top.userKnn, userKnn.score, userKnn.touched, userKnn.size, mark));
+  addAll(s, selectPositive(top.itemKnn, s.itemKnn.acc, 3, s.itemKnn.touched, s.itemKnn.size, mark));
+  addAll(s, selectPositive(top.userKnn, userKnn.score, 1, userKnn.touched, userKnn.size, mark));
   const social = s.social;
   social.build(model.userItems, history.followees ?? [], history.friends ?? []);
   for (let t = 0; t < social.size; t++) {
@@ -281,8 +273,8 @@ export function collectCandidates(model: ItemModel, history: UserHistory, exclud
     known++;
   }
   if (known > 0) userPopularity /= known;
-  const { value: itemItem, support, strongest } = s.itemItem;
-  const itemKnn = s.itemKnn.value;
+  const itemItem = s.itemItem.acc;
+  const itemKnn = s.itemKnn.acc;
   const userKnnScore = userKnn.score;
   const { friendCount, followeeCount, friends } = social;
   const createdAt = model.createdAt;
@@ -291,13 +283,14 @@ export function collectCandidates(model: ItemModel, history: UserHistory, exclud
     const o = c * NUM_FEATURES;
     const rank = s.rankOf[j];
     const popularity = Math.log1p(pop[j]);
-    features[o + F.itemItem] = itemItem[j];
-    features[o + F.itemItemShare] = maxItemItem > 0 ? itemItem[j] / maxItemItem : 0;
+    const a = 3 * j;
+    features[o + F.itemItem] = itemItem[a];
+    features[o + F.itemItemShare] = maxItemItem > 0 ? itemItem[a] / maxItemItem : 0;
     features[o + F.itemItemRank] = Math.log1p(rank >= 0 ? rank : sizes.itemItem);
-    features[o + F.itemItemSupport] = known > 0 ? support[j] / known : 0;
-    features[o + F.itemItemStrongest] = maxItemItem > 0 ? strongest[j] / maxItemItem : 0;
-    features[o + F.itemKnn] = itemKnn[j];
-    features[o + F.itemKnnShare] = maxItemKnn > 0 ? itemKnn[j] / maxItemKnn : 0;
+    features[o + F.itemItemSupport] = known > 0 ? itemItem[a + 1] / known : 0;
+    features[o + F.itemItemStrongest] = maxItemItem > 0 ? itemItem[a + 2] / maxItemItem : 0;
+    features[o + F.itemKnn] = itemKnn[a];
+    features[o + F.itemKnnShare] = maxItemKnn > 0 ? itemKnn[a] / maxItemKnn : 0;
     features[o + F.userKnn] = userKnnScore[j];
     features[o + F.userKnnShare] = maxUserKnn > 0 ? userKnnScore[j] / maxUserKnn : 0;
     features[o + F.popularity] = popularity;
@@ -334,10 +327,12 @@ function excludeAll(s: Scratch, list: ArrayLike<number> | undefined, n: number):
   }
 }
 
-function selectPositive(top: TopK, value: Float32Array, touched: Int32Array, size: number, mark: Uint8Array): TopK {
+/** `value` holds item j's value at stride * j. */
+function selectPositive(top: TopK, value: Float32Array, stride: number, touched: Int32Array, size: number, mark: Uint8Array): TopK {
   for (let t = 0; t < size; t++) {
     const j = touched[t];
-    if (mark[j] === 0 && value[j] > 0) top.push(j, value[j]);
+    const v = value[stride * j];
+    if (mark[j] === 0 && v > 0) top.push(j, v);
   }
   top.drain();
   return top;

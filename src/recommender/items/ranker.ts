@@ -104,7 +104,31 @@ function forward(r: RankerWeights, b: Buffers, z: Float64Array): number {
     active[size] = f;
     activeValue[size++] = zf;
   }
-  for (let h = 0; h < hidden; h++) {
+  // Four hidden units per pass: four independent sums keep the FPU busy (one sum is add-latency bound).
+  let h = 0;
+  for (; h + 4 <= hidden; h += 4) {
+    const b0 = h * numFeatures;
+    const b1_ = b0 + numFeatures;
+    const b2_ = b1_ + numFeatures;
+    const b3_ = b2_ + numFeatures;
+    let a0 = b1[h];
+    let a1 = b1[h + 1];
+    let a2 = b1[h + 2];
+    let a3 = b1[h + 3];
+    for (let t = 0; t < size; t++) {
+      const f = active[t];
+      const zf = activeValue[t];
+      a0 += zf * w1t[b0 + f];
+      a1 += zf * w1t[b1_ + f];
+      a2 += zf * w1t[b2_ + f];
+      a3 += zf * w1t[b3_ + f];
+    }
+    if (a0 > 0) out += a0 * w2[h];
+    if (a1 > 0) out += a1 * w2[h + 1];
+    if (a2 > 0) out += a2 * w2[h + 2];
+    if (a3 > 0) out += a3 * w2[h + 3];
+  }
+  for (; h < hidden; h++) {
     const base = h * numFeatures;
     let a = b1[h];
     for (let t = 0; t < size; t++) a += activeValue[t] * w1t[base + active[t]];
