@@ -92,6 +92,8 @@ export interface Scratch {
   features: Float32Array;
   /** Position of an item in the item-item ranking, -1 when not in it. */
   rankOf: Int32Array;
+  /** Item-only features, made on first use. */
+  constants: ItemConstants | null;
   /** One per source: each keeps at most that source's candidate count. */
   top: Record<'itemItem' | 'itemKnn' | 'userKnn' | 'social' | 'content', TopK>;
 }
@@ -118,6 +120,7 @@ export function scratchFor(model: ItemModel): Scratch {
       count: 0,
       features: new Float32Array(capacity * NUM_FEATURES),
       rankOf: new Int32Array(n).fill(-1),
+      constants: null,
       top: {
         itemItem: new TopK(sizes.itemItem),
         itemKnn: new TopK(sizes.itemKnn),
@@ -243,8 +246,111 @@ export function collectCandidates(model: ItemModel, history: UserHistory, exclud
   addFirst(s, model.newest, sizes.fresh);
   const profile = s.profile;
   profile.build(history.items);
-  if (model.content.numTags > 0 && sizes.content > 0) {
-    const { tagItems } = model.content;
+  if (model.content.numTags > 0 && sizes.content > 0) selectContent(model, s);
+
+  writeFeatures(model, history, s, maxItemItem, maxItemKnn, maxUserKnn);
+  for (let r = 0; r < ranked.count; r++) s.rankOf[ranked.indices[r]] = -1;
+  return s;
+}
+
+function writeFeatures(model: ItemModel, history: UserHistory, s: Scratch, maxItemItem: number, maxItemKnn: number, maxUserKnn: number): void {
+  const n = model.numItems;
+  const sizes = model.config.candidates;
+  const { userKnn, social, profile } = s;
+  const count = s.count;
+  const items = s.items;
+  const features = s.features;
+  const activity = Math.log1p(history.items.length);
+  const { logPopularity, logTrending, logAge, age, logRank } = itemConstants(model, s);
+  let userPopularity = 0;
+  let known = 0;
+  for (let h = 0; h < history.items.length; h++) {
+    const i = history.items[h];
+    if (i < 0 || i >= n) continue;
+    userPopularity += logPopularity[i];
+    known++;
+  }
+  if (known > 0) userPopularity /= known;
+  const itemItem = s.itemItem.acc;
+  const itemKnn = s.itemKnn.acc;
+  const userKnnScore = userKnn.score;
+  const { friendCount, followeeCount, friends } = social;
+  for (let c = 0; c < count; c++) {
+    const j = items[c];
+    const o = c * NUM_FEATURES;
+    const rank = s.rankOf[j];
+    const popularity = logPopularity[j];
+    const a = 3 * j;
+    features[o + F.itemItem] = itemItem[a];
+    features[o + F.itemItemShare] = maxItemItem > 0 ? itemItem[a] / maxItemItem : 0;
+    features[o + F.itemItemRank] = logRank[rank >= 0 ? rank : sizes.itemItem];
+    features[o + F.itemItemSupport] = known > 0 ? itemItem[a + 1] / known : 0;
+    features[o + F.itemItemStrongest] = maxItemItem > 0 ? itemItem[a + 2] / maxItemItem : 0;
+    features[o + F.itemKnn] = itemKnn[a];
+    features[o + F.itemKnnShare] = maxItemKnn > 0 ? itemKnn[a] / maxItemKnn : 0;
+    features[o + F.userKnn] = userKnnScore[j];
+    features[o + F.userKnnShare] = maxUserKnn > 0 ? userKnnScore[j] / maxUserKnn : 0;
+    features[o + F.popularity] = popularity;
+    features[o + F.trending] = logTrending[j];
+    features[o + F.friends] = friendCount[j] === 0 ? 0 : Math.log1p(friendCount[j]);
+    features[o + F.friendShare] = friends > 0 ? friendCount[j] / friends : 0;
+    features[o + F.followees] = followeeCount[j] === 0 ? 0 : Math.log1p(followeeCount[j]);
+    features[o + F.contentSimilarity] = profile.similarity(j);
+    features[o + F.categoryAffinity] = profile.categoryAffinity(j);
+    features[o + F.userActivity] = activity;
+    features[o + F.userPopularity] = userPopularity;
+    features[o + F.popularityGap] = popularity - userPopularity;
+    features[o + F.ageDays] = logAge[j];
+    features[o + F.hasAge] = age[j] === AGE_UNKNOWN ? 0 : 1;
+    features[o + F.isNew] = age[j] === AGE_NEW ? 1 : 0;
+  }
+}
+
+const AGE_UNKNOWN = 0;
+const AGE_OLD = 1;
+const AGE_NEW = 2;
+
+/** The features that depend on the item alone, computed once per model (exactly as per candidate before). */
+interface ItemConstants {
+  /** log1p of the popularity count, in float64: the popularity gap is taken before rounding. */
+  logPopularity: Float64Array;
+  logTrending: Float32Array;
+  logAge: Float32Array;
+  /** AGE_UNKNOWN (no creation time), AGE_OLD or AGE_NEW (within freshDays). */
+  age: Uint8Array;
+  /** log1p(r) for an item-item rank r up to the item-item candidate count. */
+  logRank: Float32Array;
+}
+
+function itemConstants(model: ItemModel, s: Scratch): ItemConstants {
+  if (s.constants) return s.constants;
+  const n = model.numItems;
+  const { count: pop, trending } = model.popularity;
+  const c: ItemConstants = {
+    logPopularity: new Float64Array(n),
+    logTrending: new Float32Array(n),
+    logAge: new Float32Array(n),
+    age: new Uint8Array(n),
+    logRank: new Float32Array(model.config.candidates.itemItem + 1),
+  };
+  for (let j = 0; j < n; j++) {
+    c.logPopularity[j] = Math.log1p(pop[j]);
+    c.logTrending[j] = Math.log1p(trending[j]);
+    const created = model.createdAt ? model.createdAt[j] : NaN;
+    if (!Number.isNaN(created)) {
+      const ageDays = Math.max(0, model.now - created) / SECONDS_PER_DAY;
+      c.logAge[j] = Math.log1p(ageDays);
+      c.age[j] = ageDays <= model.config.freshDays ? AGE_NEW : AGE_OLD;
+    }
+  }
+  for (let r = 0; r < c.logRank.length; r++) c.logRank[r] = Math.log1p(r);
+  s.constants = c;
+  return c;
+}
+
+function selectContent(model: ItemModel, s: Scratch): void {
+  const { mark, top, profile } = s;
+  const { tagItems } = model.content;
     // Items under several of the top tags are pushed once per tag, as before.
     for (const t of profile.topTags(10)) {
       for (let p = tagItems.indptr[t]; p < tagItems.indptr[t + 1]; p++) {
@@ -254,65 +360,8 @@ export function collectCandidates(model: ItemModel, history: UserHistory, exclud
         if (value > 0) top.content.push(j, value);
       }
     }
-    top.content.drain();
-    addAll(s, top.content);
-  }
-
-  const count = s.count;
-  const items = s.items;
-  const features = s.features;
-  features.fill(0, 0, count * NUM_FEATURES);
-  const activity = Math.log1p(history.items.length);
-  const { count: pop, trending } = model.popularity;
-  let userPopularity = 0;
-  let known = 0;
-  for (let h = 0; h < history.items.length; h++) {
-    const i = history.items[h];
-    if (i < 0 || i >= n) continue;
-    userPopularity += Math.log1p(pop[i]);
-    known++;
-  }
-  if (known > 0) userPopularity /= known;
-  const itemItem = s.itemItem.acc;
-  const itemKnn = s.itemKnn.acc;
-  const userKnnScore = userKnn.score;
-  const { friendCount, followeeCount, friends } = social;
-  const createdAt = model.createdAt;
-  for (let c = 0; c < count; c++) {
-    const j = items[c];
-    const o = c * NUM_FEATURES;
-    const rank = s.rankOf[j];
-    const popularity = Math.log1p(pop[j]);
-    const a = 3 * j;
-    features[o + F.itemItem] = itemItem[a];
-    features[o + F.itemItemShare] = maxItemItem > 0 ? itemItem[a] / maxItemItem : 0;
-    features[o + F.itemItemRank] = Math.log1p(rank >= 0 ? rank : sizes.itemItem);
-    features[o + F.itemItemSupport] = known > 0 ? itemItem[a + 1] / known : 0;
-    features[o + F.itemItemStrongest] = maxItemItem > 0 ? itemItem[a + 2] / maxItemItem : 0;
-    features[o + F.itemKnn] = itemKnn[a];
-    features[o + F.itemKnnShare] = maxItemKnn > 0 ? itemKnn[a] / maxItemKnn : 0;
-    features[o + F.userKnn] = userKnnScore[j];
-    features[o + F.userKnnShare] = maxUserKnn > 0 ? userKnnScore[j] / maxUserKnn : 0;
-    features[o + F.popularity] = popularity;
-    features[o + F.trending] = Math.log1p(trending[j]);
-    features[o + F.friends] = Math.log1p(friendCount[j]);
-    features[o + F.friendShare] = friends > 0 ? friendCount[j] / friends : 0;
-    features[o + F.followees] = Math.log1p(followeeCount[j]);
-    features[o + F.contentSimilarity] = profile.similarity(j);
-    features[o + F.categoryAffinity] = profile.categoryAffinity(j);
-    features[o + F.userActivity] = activity;
-    features[o + F.userPopularity] = userPopularity;
-    features[o + F.popularityGap] = popularity - userPopularity;
-    const created = createdAt ? createdAt[j] : NaN;
-    if (!Number.isNaN(created)) {
-      const ageDays = Math.max(0, model.now - created) / SECONDS_PER_DAY;
-      features[o + F.ageDays] = Math.log1p(ageDays);
-      features[o + F.hasAge] = 1;
-      features[o + F.isNew] = ageDays <= model.config.freshDays ? 1 : 0;
-    }
-  }
-  for (let r = 0; r < ranked.count; r++) s.rankOf[ranked.indices[r]] = -1;
-  return s;
+  top.content.drain();
+  addAll(s, top.content);
 }
 
 function excludeAll(s: Scratch, list: ArrayLike<number> | undefined, n: number): void {

@@ -55,27 +55,24 @@ export function sourceContributions(r: RankerWeights, row: Float32Array, offset 
 
 interface Buffers {
   z: Float64Array;
+  /** Each feature's standardised value when the raw feature is 0. */
+  zeroZ: Float64Array;
   ablated: Float64Array;
-  /** w1 transposed (hidden x numFeatures), so each hidden unit sums in a register. */
-  w1t: Float64Array;
-  /** The non-zero standardised features of the row being scored: positions and values. */
-  active: Int32Array;
-  activeValue: Float64Array;
+  /** w1 widened once to float64 (the products were always taken in float64). */
+  w1: Float64Array;
 }
 
 const scratch = new WeakMap<RankerWeights, Buffers>();
 
+/** Weights are never changed once scored: a ranker's buffers are derived from them once. */
 function buffers(r: RankerWeights): Buffers {
   let b = scratch.get(r);
   if (!b) {
-    const w1t = new Float64Array(r.numFeatures * r.hidden);
-    for (let f = 0; f < r.numFeatures; f++) for (let h = 0; h < r.hidden; h++) w1t[h * r.numFeatures + f] = r.w1[f * r.hidden + h];
     b = {
       z: new Float64Array(r.numFeatures),
+      zeroZ: Float64Array.from(r.mean, (m, f) => (0 - m) / r.std[f]),
       ablated: new Float64Array(r.numFeatures),
-      w1t,
-      active: new Int32Array(r.numFeatures),
-      activeValue: new Float64Array(r.numFeatures),
+      w1: Float64Array.from(r.w1),
     };
     scratch.set(r, b);
   }
@@ -84,54 +81,59 @@ function buffers(r: RankerWeights): Buffers {
 
 function standardise(r: RankerWeights, row: Float32Array, offset: number, z: Float64Array): void {
   const { mean, std, numFeatures } = r;
-  for (let f = 0; f < numFeatures; f++) z[f] = (row[offset + f] - mean[f]) / std[f];
+  // Most candidates lack some sources' evidence: a zero feature's value is the same every time.
+  const zeroZ = buffers(r).zeroZ;
+  for (let f = 0; f < numFeatures; f++) {
+    const x = row[offset + f];
+    z[f] = x === 0 ? zeroZ[f] : (x - mean[f]) / std[f];
+  }
 }
 
 /**
  * The MLP on standardised features. Every sum adds its terms in feature order, skipping
  * zero features (the linear skip first, then the hidden units in order), so scores are
- * bit-for-bit those of the straightforward row-by-row evaluation.
+ * bit-for-bit those of the straightforward unit-by-unit evaluation; eight units are summed
+ * side by side, since one running sum is bound by the latency of each add.
  */
 function forward(r: RankerWeights, b: Buffers, z: Float64Array): number {
   const { hidden, numFeatures, b1, w2, linear } = r;
-  const { w1t, active, activeValue } = b;
+  const w = b.w1;
   let out = r.b2;
-  let size = 0;
-  for (let f = 0; f < numFeatures; f++) {
-    const zf = z[f];
-    if (zf === 0) continue;
-    out += zf * linear[f];
-    active[size] = f;
-    activeValue[size++] = zf;
-  }
-  // Four hidden units per pass: four independent sums keep the FPU busy (one sum is add-latency bound).
+  for (let f = 0; f < numFeatures; f++) if (z[f] !== 0) out += z[f] * linear[f];
   let h = 0;
-  for (; h + 4 <= hidden; h += 4) {
-    const b0 = h * numFeatures;
-    const b1_ = b0 + numFeatures;
-    const b2_ = b1_ + numFeatures;
-    const b3_ = b2_ + numFeatures;
+  for (; h + 8 <= hidden; h += 8) {
     let a0 = b1[h];
     let a1 = b1[h + 1];
     let a2 = b1[h + 2];
     let a3 = b1[h + 3];
-    for (let t = 0; t < size; t++) {
-      const f = active[t];
-      const zf = activeValue[t];
-      a0 += zf * w1t[b0 + f];
-      a1 += zf * w1t[b1_ + f];
-      a2 += zf * w1t[b2_ + f];
-      a3 += zf * w1t[b3_ + f];
+    let a4 = b1[h + 4];
+    let a5 = b1[h + 5];
+    let a6 = b1[h + 6];
+    let a7 = b1[h + 7];
+    for (let f = 0, base = h; f < numFeatures; f++, base += hidden) {
+      const zf = z[f];
+      if (zf === 0) continue;
+      a0 += zf * w[base];
+      a1 += zf * w[base + 1];
+      a2 += zf * w[base + 2];
+      a3 += zf * w[base + 3];
+      a4 += zf * w[base + 4];
+      a5 += zf * w[base + 5];
+      a6 += zf * w[base + 6];
+      a7 += zf * w[base + 7];
     }
     if (a0 > 0) out += a0 * w2[h];
     if (a1 > 0) out += a1 * w2[h + 1];
     if (a2 > 0) out += a2 * w2[h + 2];
     if (a3 > 0) out += a3 * w2[h + 3];
+    if (a4 > 0) out += a4 * w2[h + 4];
+    if (a5 > 0) out += a5 * w2[h + 5];
+    if (a6 > 0) out += a6 * w2[h + 6];
+    if (a7 > 0) out += a7 * w2[h + 7];
   }
   for (; h < hidden; h++) {
-    const base = h * numFeatures;
     let a = b1[h];
-    for (let t = 0; t < size; t++) a += activeValue[t] * w1t[base + active[t]];
+    for (let f = 0; f < numFeatures; f++) if (z[f] !== 0) a += z[f] * w[f * hidden + h];
     if (a > 0) out += a * w2[h];
   }
   return out;
