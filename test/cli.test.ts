@@ -172,6 +172,7 @@ describe('dataset CLIs on user errors', () => {
   it.each([
     ['src/cli/import.ts', ['--dataset', 'ciao']],
     ['src/cli/eval.ts', ['--dataset', 'ciao', '--task', 'items']],
+    ['src/cli/simulate.ts', ['--dataset', 'ciao']],
   ])('%s: a missing dataset folder is one line naming the folder, --dir and DATASETS_DIR, exit 2', async (script, args) => {
     const { code, stderr } = await run(script, args, { DATASETS_DIR: '/nonexistent/datasets' });
     expect(code).toBe(2);

@@ -128,6 +128,8 @@ async function main(): Promise<void> {
   const holdout = Number(values.holdout);
   if (!(holdout > 0 && holdout < 1)) throw usageError(`--holdout must be a number between 0 and 1 (not "${values.holdout}")`);
   const { rounds, page, 'aa-runs': aaRuns, 'min-impressions': minImpressions, seed } = values;
+  // Before any database is made: a missing folder or file is the user's to fix.
+  const reader = openDataset(dataset, values.dir);
 
   const { db, drop } = await freshDatabase();
   let server: RunningServer | null = null;
@@ -135,7 +137,7 @@ async function main(): Promise<void> {
     await migrate(db);
     const heldOut = new Map<string, Set<string>>();
     log(`importing ${dataset} without ${holdout * 100}% of each user's interactions`);
-    await importDataset(db, trainingPart(openDataset(dataset, values.dir), holdout, heldOut));
+    await importDataset(db, trainingPart(reader, holdout, heldOut));
     const config = loadConfig({ NODE_ENV: 'test', PORT: '0', JWT_SECRET: SECRET, SEED_DEMO: 'false', TRAIN_ON_START: 'false', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' });
     const logger = createLogger('silent');
     server = await startServer(config, logger, { db, online: defaultOnlineSettings });
