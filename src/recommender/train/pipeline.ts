@@ -11,7 +11,7 @@ import { precomputeFriendLists } from './friends/precompute';
 import { trainFriendModel, WARM_REFIT_EPOCHS } from './friends/trainer';
 import { serialize as serializeItemModel } from '../items/artifact';
 import { trainItemModel } from './items/trainer';
-import { createFitPool } from './items/fit-pool';
+import { createTrainingPool } from './items/pool';
 import { LoadedFriendModel } from '../serve/friends';
 import { LoadedItemModel } from '../serve/items';
 import { loadTf } from '../tf-backend';
@@ -96,12 +96,9 @@ export async function runTrainJob(job: PreparedJob, progress: Progress = () => {
     const split = await timed('split', () => fixedItemSplit(s));
     const data = itemTrainingData(s, split.heldOut);
     const params = withNeighbourBudget(job.params, s.itemIds.length);
-    const pool = createFitPool();
-    let refit: Awaited<ReturnType<typeof trainItemModel>>;
-    let metrics: ValidationMetrics;
-    let measured: Awaited<ReturnType<typeof trainItemModel>>;
-    try {
-      measured = await timed('train', () => trainItemModel(data, params as never, { pool }));
+    const pool = createTrainingPool();
+    const run = async () => {
+      const measured = await timed('train', () => trainItemModel(data, params as never, { pool }));
       // The validation fifth only measures the recipe. The version that serves is trained the
       // same way on every pair, reusing the settings tuned above; its ranker learns how the
       // sources fitted on the training part (the measured fit's, not fitted again) predict the
@@ -111,18 +108,17 @@ export async function runTrainJob(job: PreparedJob, progress: Progress = () => {
       const refitStart = Date.now();
       const refitting = trainItemModel(itemTrainingData(s), { ...measured.report.config, tune: false }, { given: carveOut, pool });
       refitting.catch(() => undefined);
-      metrics = await timed('evaluate', () => evaluateItemModel(new LoadedItemModel(measured.model, s.userIds, s.itemIds), s, split));
+      const metrics = await timed('evaluate', () => evaluateItemModel(new LoadedItemModel(measured.model, s.userIds, s.itemIds), s, split));
       progress('refit');
-      refit = await refitting;
+      const refit = await refitting;
       stageMs.refit = Date.now() - refitStart;
-    } finally {
-      await pool.close();
-    }
-    const { model } = refit;
-    addParts('train', measured.report.millis);
-    addParts('refit', refit.report.millis);
-    // Every user's list as serving would rank it from their state in this snapshot.
-    const lists = await timed('lists', () => LoadedItemModel.precompute(model, servingHistories(s)));
+      addParts('train', measured.report.millis);
+      addParts('refit', refit.report.millis);
+      // Every user's list as serving would rank it from their state in this snapshot.
+      const lists = await timed('lists', () => pool.lists(refit.model, [...servingHistories(s)]));
+      return { model: refit.model, lists, metrics };
+    };
+    const { model, lists, metrics } = await run().finally(() => pool.close());
     const artifact = await timed('serialize', () =>
       packArtifact({ kind: 'ITEMS', userIds: s.userIds, itemIds: s.itemIds, model: serializeItemModel(model, lists) }),
     );

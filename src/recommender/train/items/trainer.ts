@@ -27,7 +27,7 @@ import { easeDimension, fitEase } from './ease';
 import { fitItemKnn } from './itemknn';
 import { stoppingQuality, trainRanker, type RankerExample } from './ranker-train';
 import { loadTf } from '../../tf-backend';
-import type { FitPool } from './fit-pool';
+import type { TrainingPool } from './pool';
 
 export interface TrainReport {
   itemItemKind: ItemModel['itemItemKind'];
@@ -145,7 +145,7 @@ export interface GivenCarveOut {
 export interface TrainOptions {
   given?: GivenCarveOut;
   /** Threads for the fits; without it every fit runs on this thread. */
-  pool?: FitPool;
+  pool?: TrainingPool;
 }
 
 export async function trainItemModel(
@@ -332,7 +332,7 @@ export async function tuneItemItem(
   carveOuts: { fit: ItemTrainingData; validation: Map<number, Set<number>> }[],
   base: ItemModelConfig,
   inverse: SpdInverse = invertSpdInPlace,
-  pool?: FitPool,
+  pool?: TrainingPool,
 ): Promise<{ config: ItemModelConfig; trials: TuningTrial[]; bestFits: ItemItemFit[] }> {
   const parts = carveOuts.map(({ fit, validation }) => {
     const x = buildInteractions(fit);
