@@ -86,13 +86,20 @@ export function scoreOccluded(
   if (firstSums) for (let o = 0; o < first.outSize; o++) sums[o] = firstSums[sumsOffset + o];
   else dense(first, columns[0], z, sums, false);
   const last = layers.length - 1;
+  const { inSize, outSize } = first;
+  const firstColumns = columns[0];
   for (let g = 0; g < groups.length; g++) {
-    for (let o = 0; o < first.outSize; o++) input[o] = sums[o];
-    for (const j of groups[g]) {
-      const row = j * first.outSize;
-      for (let o = 0; o < first.outSize; o++) input[o] -= z[j] * first.weights[row + o];
+    const group = groups[g];
+    // Per unit, the group's terms come off its sum in group order, in a local.
+    for (let o = 0; o < outSize; o++) {
+      let sum = sums[o];
+      const row = o * inSize;
+      for (let t = 0; t < group.length; t++) {
+        const j = group[t];
+        sum -= z[j] * firstColumns[row + j];
+      }
+      input[o] = last > 0 && sum < 0 ? 0 : sum;
     }
-    if (last > 0) for (let o = 0; o < first.outSize; o++) if (input[o] < 0) input[o] = 0;
     for (let li = 1; li <= last; li++) {
       dense(layers[li], columns[li], input, output, li < last);
       const swap = input;
