@@ -88,9 +88,17 @@ const SIGNAL_PPR = 1;
 const SIGNAL_INTEREST = 2;
 const NUM_SIGNALS = 3;
 
-/** mark[v]: not in the pool, in the pool, chosen as a candidate. */
+/**
+ * mark[v] bits: in the pool, chosen as a candidate, and which of the signals past the 2-hop
+ * loop reached v. The selection loop reads byFriends, the PPR estimate and cosine only for
+ * the members whose bit says they were written (they are 0 for the rest): mark is small
+ * enough to stay in cache, those arrays are not.
+ */
 const IN_POOL = 1;
 const CHOSEN = 2;
+const VIA_FOLLOWS = 4;
+const VIA_PPR = 8;
+const VIA_INTEREST = 16;
 
 /**
  * Holds dense scratch arrays for one graph, so a call allocates only its result and a few
@@ -190,10 +198,9 @@ export class CandidateFinder {
         const w = fo.indices[i];
         for (let j = fo.indptr[w]; j < fo.indptr[w + 1]; j++) {
           const x = fo.indices[j];
-          if (mark[x] === 0) {
-            mark[x] = IN_POOL;
-            pool[poolSize++] = x;
-          }
+          const flags = mark[x];
+          if (flags === 0) pool[poolSize++] = x;
+          mark[x] = flags | IN_POOL | VIA_FOLLOWS;
           byFriends[x]++;
         }
       }
@@ -209,10 +216,9 @@ export class CandidateFinder {
     ppr.run(nb, g.degree, user, this.config.pprAlpha, this.config.pprEpsilon);
     for (let i = 0; i < ppr.touchedCount; i++) {
       const x = ppr.touched[i];
-      if (mark[x] === 0) {
-        mark[x] = IN_POOL;
-        pool[poolSize++] = x;
-      }
+      const flags = mark[x];
+      if (flags === 0) pool[poolSize++] = x;
+      mark[x] = flags | IN_POOL | VIA_PPR;
     }
     const pprEstimate = ppr.estimate;
     const interest = g.interest;
@@ -228,10 +234,9 @@ export class CandidateFinder {
         const wu = byUser.values[i];
         for (let j = itemPtr[item]; j < itemPtr[item + 1]; j++) {
           const x = itemUsers[j];
-          if (mark[x] === 0) {
-            mark[x] = IN_POOL;
-            pool[poolSize++] = x;
-          }
+          const flags = mark[x];
+          if (flags === 0) pool[poolSize++] = x;
+          mark[x] = flags | IN_POOL | VIA_INTEREST;
           cosine[x] += wu * itemWeights[j];
         }
       }
@@ -252,11 +257,12 @@ export class CandidateFinder {
       // Past the 2-hop users acc holds zeros: not reading it saves a cache miss per member.
       const common = i < twoHop ? acc[v * SLOTS + COMMON] : 0;
       const aa = i < twoHop ? acc[v * SLOTS + AA] : 0;
-      const viaFollows = byFriends[v];
+      const flags = mark[v];
+      const viaFollows = flags & VIA_FOLLOWS ? byFriends[v] : 0;
       aaScores[e] = common > 0 || viaFollows > 0 ? aa + 1e-6 * (common + viaFollows) : -Infinity;
-      const p = pprEstimate[v];
+      const p = flags & VIA_PPR ? pprEstimate[v] : 0;
       pprScores[e] = p > 0 ? p : -Infinity;
-      const cos = cosine[v];
+      const cos = flags & VIA_INTEREST ? cosine[v] : 0;
       interestScores[e] = cos > 0 ? cos : -Infinity;
     }
     for (let i = fo.indptr[user]; i < fo.indptr[user + 1]; i++) isFollowed[fo.indices[i]] = 0;
@@ -267,8 +273,8 @@ export class CandidateFinder {
       for (let r = 0; r < top.length; r++) {
         const v = eligible[top[r]];
         rank[s * n + v] = r;
-        if (mark[v] === IN_POOL) {
-          mark[v] = CHOSEN;
+        if ((mark[v] & CHOSEN) === 0) {
+          mark[v] |= CHOSEN;
           chosen.push(v);
         }
       }
@@ -382,8 +388,9 @@ export class CandidateFinder {
     }
     for (let i = 0; i < poolSize; i++) {
       const v = pool[i];
-      byFriends[v] = 0;
-      cosine[v] = 0;
+      const flags = mark[v];
+      if (flags & VIA_FOLLOWS) byFriends[v] = 0;
+      if (flags & VIA_INTEREST) cosine[v] = 0;
       mark[v] = 0;
     }
     ppr.clear();
