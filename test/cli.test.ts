@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { jwtVerify } from 'jose';
@@ -20,7 +22,10 @@ describe('npm run token', () => {
     const { stdout } = await promisify(execFile)(tsx, ['src/cli/token.ts', '--user', '7', '--admin'], { cwd: root, env });
     const { payload } = await jwtVerify(stdout.trim(), new TextEncoder().encode('cli-secret'));
     expect(payload).toMatchObject({ sub: '7', role: 'ADMIN' });
-    await expect(promisify(execFile)(tsx, ['src/cli/token.ts'], { cwd: root, env })).rejects.toMatchObject({ code: 1 });
+    await expect(promisify(execFile)(tsx, ['src/cli/token.ts'], { cwd: root, env })).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^--user is required; usage: npm run token -- --user ID/),
+    });
   });
 });
 
@@ -109,38 +114,85 @@ describeOnPostgres('npm run train on Postgres beside a running server', () => {
   }, 600_000);
 });
 
-describe('dataset CLIs on user errors', () => {
-  /** Runs a CLI that is expected to fail; resolves with its exit code and stderr. */
-  const fail = (script: string, args: string[], env: Record<string, string> = {}) =>
-    new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(tsx, [script, ...args], { cwd: root, env: { ...process.env, ...env } }, (error, _stdout, stderr) =>
-        resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stderr }),
-      );
-    });
-  const oneLine = (stderr: string) => stderr.trim().split('\n');
+/** Runs a CLI; resolves with its exit code and output, whatever the code. */
+const run = (script: string, args: string[], env: Record<string, string> = {}) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(tsx, [script, ...args], { cwd: root, env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
+    );
+  });
+const lines = (text: string) => text.trim().split('\n');
 
+describe('every CLI on --help and on an unknown flag', () => {
+  it.each([
+    ['bench', 'npm run bench --', ['dataset', 'database', 'postgres', 'connections', 'duration', 'warmup', 'json', 'doc', 'skip-train', 'skip-retrain', 'skip-experiment', 'only', 'cpu-prof']],
+    ['eval', 'npm run eval --', ['dataset', 'task', 'seed', 'split', 'k', 'dir', 'json', 'item-tags', 'served']],
+    ['import', 'npm run import --', ['dataset', 'dir', 'limit']],
+    ['migrate', 'npm run db:migrate', []],
+    ['simulate', 'npm run simulate --', ['dataset', 'dir', 'holdout', 'rounds', 'page', 'aa-runs', 'min-impressions', 'seed', 'treatment']],
+    ['token', 'npm run token --', ['user', 'admin', 'expires']],
+    ['train', 'npm run train --', ['kind']],
+  ])('%s: --help prints the usage and exits 0; --bogus is one line and exit 2', async (name, command, options) => {
+    // The embedded database, in a folder a CLI that went on past its flags would create.
+    const dataDir = path.join(os.tmpdir(), `cli-flags-${process.pid}-${name}`);
+    const env = { DATABASE_URL: '', DATA_DIR: dataDir };
+    const script = `src/cli/${name}.ts`;
+    const [help, bogus] = await Promise.all([run(script, ['--help'], env), run(script, ['--bogus'], env)]);
+    expect([help.code, help.stderr]).toEqual([0, '']);
+    const [usage, ...rest] = lines(help.stdout);
+    expect(usage.startsWith(`usage: ${command}`)).toBe(true);
+    for (const option of [...options, 'help']) expect(rest.join('\n')).toMatch(new RegExp(`^ +(-\\w, )?--${option}\\b`, 'm'));
+    for (const option of options) expect(usage).toContain(`--${option}`);
+
+    expect([bogus.code, bogus.stdout]).toEqual([2, '']);
+    expect(lines(bogus.stderr)).toEqual([`Unknown option '--bogus'; ${usage}`]);
+    expect(fs.existsSync(dataDir)).toBe(false);
+  });
+
+  it('-h is --help, and help wins over a mistake on the same line', async () => {
+    const [short, mixed] = await Promise.all([run('src/cli/train.ts', ['-h']), run('src/cli/train.ts', ['--kind', 'nope', 'extra', '--help'])]);
+    for (const result of [short, mixed]) expect([result.code, lines(result.stdout)[0]]).toEqual([0, 'usage: npm run train -- [--kind items|friends|all]']);
+  });
+
+  it.each([
+    ['src/cli/train.ts', ['--kind', 'nope'], /^--kind must be one of items, friends, all \(not "nope"\); usage: npm run train/],
+    ['src/cli/token.ts', ['--user', 'x'], /^--user must be a user id or a global user id \(not "x"\); usage: npm run token/],
+    ['src/cli/token.ts', ['--user', '1', '--expires', 'soon'], /^--expires: Invalid time period format \(not "soon"\)/],
+    ['src/cli/migrate.ts', ['now'], /^Unexpected argument 'now'\. This command does not take positional arguments; usage: npm run db:migrate$/],
+    ['src/cli/bench.ts', ['--only', 'itemPage,nope'], /^--only: no scenario nope; the scenarios are trivial, recommendedItems/],
+    ['src/cli/simulate.ts', ['--holdout', '1'], /^--holdout must be a number between 0 and 1 \(not "1"\); usage: npm run simulate/],
+    ['src/cli/eval.ts', ['--dataset', 'lastfm', '--k', '10,x'], /^--k must be positive integers, comma-separated \(not "10,x"\); usage: npm run eval/],
+  ])('%s %j: a bad value is one line, exit 2', async (script, args, message) => {
+    const { code, stdout, stderr } = await run(script, args, { JWT_SECRET: 'cli-secret', DATABASE_URL: '', DATA_DIR: '/nonexistent/cli-test' });
+    expect([code, stdout, lines(stderr)]).toEqual([2, '', [expect.stringMatching(message)]]);
+  });
+});
+
+describe('dataset CLIs on user errors', () => {
   it.each([
     ['src/cli/import.ts', ['--dataset', 'ciao']],
     ['src/cli/eval.ts', ['--dataset', 'ciao', '--task', 'items']],
+    ['src/cli/simulate.ts', ['--dataset', 'ciao']],
   ])('%s: a missing dataset folder is one line naming the folder, --dir and DATASETS_DIR, exit 2', async (script, args) => {
-    const { code, stderr } = await fail(script, args, { DATASETS_DIR: '/nonexistent/datasets' });
+    const { code, stderr } = await run(script, args, { DATASETS_DIR: '/nonexistent/datasets' });
     expect(code).toBe(2);
-    expect(oneLine(stderr)).toHaveLength(1);
+    expect(lines(stderr)).toHaveLength(1);
     expect(stderr).toMatch(/\/nonexistent\/datasets\/ciao does not exist.*--dir PATH or set DATASETS_DIR/);
   });
 
   it('honours --dir over DATASETS_DIR', async () => {
-    const { code, stderr } = await fail('src/cli/import.ts', ['--dataset', 'ciao', '--dir', '/elsewhere/ciao'], { DATASETS_DIR: '/nonexistent' });
-    expect([code, oneLine(stderr)]).toEqual([2, [expect.stringMatching(/folder \/elsewhere\/ciao does not exist/)]]);
+    const { code, stderr } = await run('src/cli/import.ts', ['--dataset', 'ciao', '--dir', '/elsewhere/ciao'], { DATASETS_DIR: '/nonexistent' });
+    expect([code, lines(stderr)]).toEqual([2, [expect.stringMatching(/folder \/elsewhere\/ciao does not exist/)]]);
   });
 
   it.each([
-    ['src/cli/import.ts', ['--dataset', 'nope'], /unknown or missing --dataset; usage: npm run import/],
-    ['src/cli/import.ts', ['--dataset', 'ciao', '--limit', 'x'], /--limit must be a positive integer/],
-    ['src/cli/import.ts', ['--bogus'], /Unknown option '--bogus'/],
-    ['src/cli/eval.ts', ['--dataset', 'nope'], /unknown or missing --dataset; usage: npm run eval/],
+    ['src/cli/import.ts', ['--dataset', 'nope'], /^--dataset must be one of lastfm, .*\(not "nope"\); usage: npm run import/],
+    ['src/cli/import.ts', [], /^--dataset is required; usage: npm run import -- --dataset NAME \[--dir PATH\] \[--limit N\]$/],
+    ['src/cli/import.ts', ['--dataset', 'ciao', '--limit', 'x'], /--limit must be a positive integer \(not "x"\)/],
+    ['src/cli/eval.ts', ['--dataset', 'nope'], /^--dataset must be one of .*; usage: npm run eval/],
+    ['src/cli/eval.ts', ['--task', 'items'], /^--dataset is required; usage: npm run eval/],
   ])('%s %j: bad flags are one line, exit 2', async (script, args, message) => {
-    const { code, stderr } = await fail(script, args);
-    expect([code, oneLine(stderr)]).toEqual([2, [expect.stringMatching(message)]]);
+    const { code, stderr } = await run(script, args);
+    expect([code, lines(stderr)]).toEqual([2, [expect.stringMatching(message)]]);
   });
 });

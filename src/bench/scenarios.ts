@@ -63,8 +63,10 @@ export function buildScenarios(ids: { users: number[]; items: number[] }): Scena
     },
     {
       name: 'trendingItems',
-      label: 'trendingItems(first: 20)',
-      bodies: [body('{ trendingItems(first: 20) { edges { node { id title } score } } }')],
+      // All time: the public datasets' engagement is years old (Last.fm's has no dates at all), so
+      // the default last-week window would time an empty list.
+      label: 'trendingItems(first: 20, window: ALL)',
+      bodies: [body('{ trendingItems(first: 20, window: ALL) { edges { node { id title } score } } }')],
       edges: (data) => list(path(data, 'trendingItems', 'edges')),
     },
     {

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- [--dataset lastfm] [--database NAME] [--connections 16] [--duration 10]
- * [--warmup 2] [--json FILE] [--doc FILE] [--skip-train] [--skip-retrain] [--skip-experiment] [--only a,b] [--cpu-prof DIR]`:
+ * [--warmup 2] [--postgres URL] [--json FILE] [--doc FILE] [--skip-train] [--skip-retrain] [--skip-experiment] [--only a,b] [--cpu-prof DIR]`:
  * prepares a Postgres database with the dataset and trained models, starts the server as a
  * child process, measures each scenario at fixed concurrency, recommendedItems asked by each
  * user without and with an ITEMS experiment running, again while an ITEMS retrain runs, and
@@ -10,9 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { mintToken } from '../auth';
-import { DATASET_NAMES, type DatasetName } from '../datasets/types';
+import { DATASET_NAMES } from '../datasets/types';
 import { armImpressions, itemsStatus, recommendationSources, startItemsExperiment, stopExperiment, triggerItemsRetrain, type KindStatus } from '../bench/admin';
 import { runLoad, type LoadOptions, type LoadResult } from '../bench/load';
 import { copyActiveItemsVersion, dataSizes, databaseUrl, ensureDatabase, importDatasetInto, sampleIds, trainAll } from '../bench/prepare';
@@ -21,6 +20,8 @@ import { buildScenarios, recommendedItemsAsUser, type Scenario } from '../bench/
 import { startSqlCounter, type SqlCounter } from '../bench/sql-counter';
 import { startServerProcess, type ServerUnderTest } from '../bench/server-process';
 import { projectRoot } from '../paths';
+import { parseCommand } from './args';
+import { exitOnError } from './errors';
 
 /** Many ids, so per-user caches in the server see about as many misses as real traffic would. */
 const SAMPLED_IDS = 5000;
@@ -28,38 +29,41 @@ const SOURCE_CHECK_USERS = 20;
 const RETRAIN_WAIT_MS = 60 * 60_000;
 
 function parseArguments() {
-  const { values } = parseArgs({
+  // What --only accepts, read off the scenarios themselves (built from one placeholder id each).
+  const scenarioNames: string[] = buildScenarios({ users: [1], items: [1] }).map((scenario) => scenario.name);
+  const { values, usageError } = parseCommand({
+    command: 'npm run bench --',
+    summary:
+      'Load benchmark (docs/benchmarks.md): prepares a Postgres database with the dataset and trained models, starts the\n' +
+      'server as a child process, measures each scenario at fixed concurrency, then recommendedItems without and with an\n' +
+      "ITEMS experiment and again while an ITEMS retrain runs, and rewrites the dataset's section of the doc. Exits 1 when\n" +
+      'any request failed or any sampled response carried GraphQL errors.',
     options: {
-      dataset: { type: 'string', default: 'lastfm' },
-      database: { type: 'string' },
-      postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
-      connections: { type: 'string', default: '16' },
-      duration: { type: 'string', default: '10' },
-      warmup: { type: 'string', default: '2' },
-      json: { type: 'string' },
-      doc: { type: 'string', default: 'docs/benchmarks.md' },
-      'skip-train': { type: 'boolean', default: false },
-      'skip-retrain': { type: 'boolean', default: false },
-      'skip-experiment': { type: 'boolean', default: false },
-      'cpu-prof': { type: 'string' },
-      only: { type: 'string' },
+      dataset: { type: 'string', value: 'NAME', default: 'lastfm', choices: DATASET_NAMES, help: 'the dataset to import (when the database has none) and load with' },
+      database: { type: 'string', value: 'NAME', help: 'the Postgres database to use, created when missing; default bench_<dataset>' },
+      postgres: { type: 'string', value: 'URL', default: 'postgres://postgres@127.0.0.1:5432/postgres', help: 'any database on the Postgres server to use; the bench database is created through it' },
+      connections: { type: 'string', value: 'N', default: '16', min: 1, help: 'concurrent connections per scenario' },
+      duration: { type: 'string', value: 'SECONDS', default: '10', min: 1, help: 'measured time per scenario' },
+      warmup: { type: 'string', value: 'SECONDS', default: '2', min: 0, help: 'warm-up before each measurement, after one request per sampled id; 0: neither' },
+      json: { type: 'string', value: 'FILE', help: 'also write the full result to FILE as JSON' },
+      doc: { type: 'string', value: 'FILE', default: 'docs/benchmarks.md', help: 'the markdown file whose section for the dataset is rewritten' },
+      'skip-train': { type: 'boolean', help: 'use the models already in the database instead of training' },
+      'skip-retrain': { type: 'boolean', help: 'skip the measurement during an ITEMS retrain' },
+      'skip-experiment': { type: 'boolean', help: 'skip recommendedItems without and with an ITEMS experiment' },
+      only: { type: 'string', value: 'LIST', help: `comma-separated scenarios to run, of ${scenarioNames.join(', ')}; trivial always runs` },
+      'cpu-prof': { type: 'string', value: 'DIR', help: 'the server writes a V8 CPU profile into DIR when it exits' },
     },
-    strict: true,
   });
-  const dataset = values.dataset as DatasetName;
-  if (!DATASET_NAMES.includes(dataset)) throw new Error(`--dataset must be one of ${DATASET_NAMES.join(', ')}`);
-  const positive = (name: string, raw: string, min: number) => {
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer >= ${min}`);
-    return value;
-  };
+  const only = values.only?.split(',').map((name) => name.trim());
+  const unknown = only?.filter((name) => !scenarioNames.includes(name));
+  if (unknown?.length) throw usageError(`--only: no scenario ${unknown.join(', ')}; the scenarios are ${scenarioNames.join(', ')}`);
   return {
-    dataset,
-    database: values.database ?? `bench_${dataset.replace(/-/g, '_')}`,
+    dataset: values.dataset,
+    database: values.database ?? `bench_${values.dataset.replace(/-/g, '_')}`,
     postgres: values.postgres,
-    connections: positive('connections', values.connections, 1),
-    duration: positive('duration', values.duration, 1),
-    warmup: positive('warmup', values.warmup, 0),
+    connections: values.connections,
+    duration: values.duration,
+    warmup: values.warmup,
     json: values.json,
     doc: path.resolve(projectRoot(), values.doc),
     skipTrain: values['skip-train'],
@@ -68,7 +72,7 @@ function parseArguments() {
     // A directory: the server child writes a V8 CPU profile there when it exits.
     cpuProf: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : null,
     // The trivial scenario always runs: every ratio is taken against it in the same run.
-    only: values.only ? new Set(['trivial', ...values.only.split(',').map((name) => name.trim())]) : null,
+    only: only ? new Set(['trivial', ...only]) : null,
   };
 }
 
@@ -258,7 +262,4 @@ function report(result: BenchResult, args: ReturnType<typeof parseArguments>): v
   if (failures.length) process.exitCode = 1;
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-  process.exit(1);
-});
+main().catch(exitOnError);

@@ -6,80 +6,54 @@
  * on a fresh database on DATABASE_URL's server, else on PGlite in a temp folder.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 
-import { DATASET_NAMES, type DatasetName } from '../datasets/types';
+import { DATASET_NAMES } from '../datasets/types';
 import { runItemsEvaluation } from '../recommender/eval/items-eval';
 import { runServedEvaluation } from '../recommender/eval/served';
 import { formatTable, type EvalTable } from '../recommender/eval/report';
-import type { SplitMode } from '../recommender/eval/split';
 import { runFriendsEvaluation } from '../recommender/eval/friends/evaluate';
+import { parseCommand } from './args';
 import { exitOnError } from './errors';
 
-const USAGE = `usage: npm run eval -- --dataset <${DATASET_NAMES.join('|')}> --task items|friends [--seed S] [--split random|temporal] [--k 10,20] [--dir PATH] [--json FILE] [--item-tags on|off] [--served]`;
-
-class UsageError extends Error {}
-
-interface Arguments {
-  dataset: DatasetName;
-  task: 'items' | 'friends';
-  seed: number;
-  split: SplitMode;
-  ks: number[];
-  dir: string | undefined;
-  json: string | undefined;
-  itemTags: boolean | undefined;
-  served: boolean;
-}
-
-function parseArguments(argv: string[]): Arguments {
-  const { values } = parseArgs({
-    args: argv,
+function parseArguments() {
+  const { values, usageError } = parseCommand({
+    command: 'npm run eval --',
+    summary:
+      "The offline protocol of ../shared/EVALUATION.md on a dataset's files (docs/evaluation.md, docs/evaluation-friends.md):\n" +
+      'prints the table, and writes it as JSON when asked.',
     options: {
-      dataset: { type: 'string' },
-      task: { type: 'string', default: 'items' },
-      seed: { type: 'string', default: '17' },
-      split: { type: 'string', default: 'random' },
-      k: { type: 'string', default: '10,20' },
-      dir: { type: 'string' },
-      json: { type: 'string' },
-      'item-tags': { type: 'string' },
-      served: { type: 'boolean', default: false },
+      dataset: { type: 'string', value: 'NAME', required: true, choices: DATASET_NAMES, help: 'the dataset to evaluate on' },
+      task: { type: 'string', default: 'items', choices: ['items', 'friends'], help: 'item recommendation or friend suggestion' },
+      seed: { type: 'string', value: 'S', default: '17', min: 0, help: 'seed of the split and the training' },
+      split: { type: 'string', default: 'random', choices: ['random', 'temporal'], help: "how each user's held-out 20% is chosen (temporal: their latest), items only" },
+      k: { type: 'string', value: 'K,...', default: '10,20', help: 'the cut-offs of Recall@K and NDCG@K' },
+      dir: { type: 'string', value: 'PATH', help: "the dataset's own folder; default DATASETS_DIR/<its folder>" },
+      json: { type: 'string', value: 'FILE', help: 'also write the table to FILE as JSON' },
+      'item-tags': { type: 'string', choices: ['on', 'off'], help: "use the items' tags, items only; by default on, but off for lastfm, whose tags leak the held-out artists" },
+      served: {
+        type: 'boolean',
+        help: "add the row of the same split run through import, training and the GraphQL API, on a fresh database on DATABASE_URL's server, else on PGlite",
+      },
     },
   });
-  const dataset = values.dataset as DatasetName;
-  if (!DATASET_NAMES.includes(dataset)) throw new UsageError(`unknown or missing --dataset`);
-  if (values.task !== 'items' && values.task !== 'friends') throw new UsageError(`--task must be items or friends`);
-  if (values.split !== 'random' && values.split !== 'temporal') throw new UsageError(`--split must be random or temporal`);
-  const seed = Number(values.seed);
-  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer`);
-  const ks = values.k!.split(',').map(Number);
-  if (ks.some((k) => !Number.isInteger(k) || k <= 0)) throw new UsageError(`--k must be positive integers, comma-separated`);
+  const ks = values.k.split(',').map(Number);
+  if (ks.some((k) => !Number.isInteger(k) || k <= 0)) throw usageError(`--k must be positive integers, comma-separated (not "${values.k}")`);
   const tags = values['item-tags'];
-  if (tags !== undefined && tags !== 'on' && tags !== 'off') throw new UsageError(`--item-tags must be on or off`);
   return {
-    dataset,
+    dataset: values.dataset,
     task: values.task,
-    seed,
+    seed: values.seed,
     split: values.split,
     ks,
     dir: values.dir,
     json: values.json,
     itemTags: tags === undefined ? undefined : tags === 'on',
-    served: values.served ?? false,
+    served: values.served,
   };
 }
 
 async function main(): Promise<void> {
-  let args: Arguments;
-  try {
-    args = parseArguments(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError) && !(error instanceof TypeError)) throw error;
-    console.error(`${(error as Error).message}; ${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
+  const args = parseArguments();
   const log = (message: string) => console.error(`[eval] ${message}`);
   const table: EvalTable =
     args.task === 'items'

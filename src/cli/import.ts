@@ -3,46 +3,19 @@
  * into the configured database (DATABASE_URL, else the embedded one in DATA_DIR),
  * applying pending migrations first. Safe to run again: a second run adds nothing.
  */
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 
 import { loadConfig } from '../config';
 import { openDatabase } from '../db/client';
 import { migrate } from '../db/migrate';
 import { openDataset } from '../datasets/open';
-import { exitOnError, UsageError } from './errors';
-import { DATASET_NAMES, type DatasetName, type ParseIssue } from '../datasets/types';
+import { parseCommand } from './args';
+import { exitOnError } from './errors';
+import { DATASET_NAMES, type ParseIssue } from '../datasets/types';
 import { importDataset, type ImportPhase, type ImportProgress, type ImportResult } from '../importer/import-dataset';
 
-const USAGE = `usage: npm run import -- --dataset <${DATASET_NAMES.join('|')}> [--dir PATH] [--limit N]`;
 const ISSUES_SHOWN = 20;
 const PLAIN_PROGRESS_EVERY_MS = 2000;
-
-interface Arguments {
-  dataset: DatasetName;
-  dir: string | undefined;
-  limit: number | undefined;
-}
-
-function parseArguments(argv: string[]): Arguments {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      dataset: { type: 'string', short: 'd' },
-      dir: { type: 'string' },
-      limit: { type: 'string', short: 'n' },
-    },
-    strict: true,
-  });
-  const dataset = values.dataset as DatasetName | undefined;
-  if (!dataset || !DATASET_NAMES.includes(dataset)) throw new UsageError(`unknown or missing --dataset; ${USAGE}`);
-  let limit: number | undefined;
-  if (values.limit !== undefined) {
-    limit = Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer; ${USAGE}`);
-  }
-  return { dataset, dir: values.dir, limit };
-}
 
 /** An in-place status line on a terminal; occasional plain lines for logs and pipes. */
 function progressReporter(): { update(progress: ImportProgress): void; stop(): void } {
@@ -104,7 +77,17 @@ function printSummary(result: ImportResult, issues: ParseIssue[], seconds: numbe
 }
 
 async function main(): Promise<void> {
-  const args = parseArguments(process.argv.slice(2));
+  const args = parseCommand({
+    command: 'npm run import --',
+    summary:
+      'Loads one public dataset into DATABASE_URL (Postgres), else the embedded database in DATA_DIR, applying pending\n' +
+      'migrations first. Safe to run again: a second run adds nothing. Folders and files: docs/datasets.md.',
+    options: {
+      dataset: { type: 'string', short: 'd', value: 'NAME', required: true, choices: DATASET_NAMES, help: 'the dataset to import' },
+      dir: { type: 'string', value: 'PATH', help: "the dataset's own folder; default DATASETS_DIR/<its folder>" },
+      limit: { type: 'string', short: 'n', value: 'N', min: 1, help: 'only the first N interactions and N edges, and the users and items they name' },
+    },
+  }).values;
   const reader = openDataset(args.dataset, args.dir);
   const config = loadConfig();
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });

@@ -2,8 +2,16 @@
 import { loadConfig } from '../config';
 import { openDatabase } from '../db/client';
 import { migrate } from '../db/migrate';
+import { parseCommand } from './args';
+import { exitOnError } from './errors';
 
 async function main() {
+  // No options, but --help must not migrate, and a mistyped flag must not pass unnoticed.
+  parseCommand({
+    command: 'npm run db:migrate',
+    summary: 'Applies pending migrations to DATABASE_URL (Postgres), else the embedded database in DATA_DIR.',
+    options: {},
+  });
   const config = loadConfig();
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   try {
@@ -14,7 +22,4 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+main().catch(exitOnError);

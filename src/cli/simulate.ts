@@ -1,6 +1,6 @@
 /**
  * `npm run simulate -- --dataset lastfm [--dir PATH] [--holdout 0.2] [--rounds 2] [--page 10] [--aa-runs 3]
- * [--min-impressions 300] [--treatment strong|weak]`: closes the loop from offline to online evaluation.
+ * [--min-impressions 300] [--seed 1] [--treatment strong|weak]`: closes the loop from offline to online evaluation.
  *
  * Into a fresh database (a new Postgres database when DATABASE_URL is set, dropped at the
  * end; else an in-memory PGlite): imports the dataset without a hash-chosen `holdout` share
@@ -16,7 +16,6 @@
  * difference reads "promote the treatment", the case the platform is for; `--treatment weak`
  * keeps the strong one active and tests the weak one against it (the guardrail's case).
  */
-import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { mintToken } from '../auth';
@@ -24,7 +23,7 @@ import { loadConfig } from '../config';
 import { openDatabase, type Database } from '../db/client';
 import { migrate } from '../db/migrate';
 import { openDataset } from '../datasets/open';
-import { DATASET_NAMES, type DatasetName, type DatasetReader } from '../datasets/types';
+import { DATASET_NAMES, type DatasetReader } from '../datasets/types';
 import { importDataset } from '../importer/import-dataset';
 import { startRetrain } from '../jobs/retrain';
 import { createLogger } from '../logger';
@@ -35,6 +34,8 @@ import { defaultOnlineSettings } from '../online/settings';
 import { positionBiasedUser, replay, type ReplayTarget } from '../online/simulation';
 import { seededRng } from '../recommender/eval/rng';
 import { startServer, type RunningServer } from '../server';
+import { parseCommand } from './args';
+import { exitOnError } from './errors';
 
 const SECRET = 'simulate-secret-0123456789';
 const WEAK = { itemItem: { kind: 'cosine', neighbours: 1 }, itemKnnNeighbours: 0, userNeighbours: 0, ranker: { enabled: false } };
@@ -99,24 +100,36 @@ function describe(results: ExperimentResults): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
+  const { values, usageError } = parseCommand({
+    command: 'npm run simulate --',
+    summary:
+      "A/B simulation (docs/online-evaluation.md): imports the dataset without a held-out share of each user's interactions\n" +
+      "into a fresh database (a new one on DATABASE_URL's server, dropped at the end, else an in-memory PGlite), trains a\n" +
+      'strong and a weak item model, runs an experiment with virtual users replaying their held-out items through the\n' +
+      'GraphQL API, prints per-arm metrics and the verdict, then A/A runs (the control against a copy of itself).',
     options: {
-      dataset: { type: 'string', default: 'lastfm' },
-      dir: { type: 'string' },
-      holdout: { type: 'string', default: '0.2' },
-      rounds: { type: 'string', default: '2' },
-      page: { type: 'string', default: '10' },
-      'aa-runs': { type: 'string', default: '3' },
-      'min-impressions': { type: 'string', default: '300' },
-      seed: { type: 'string', default: '1' },
-      treatment: { type: 'string', default: 'strong' },
+      dataset: { type: 'string', value: 'NAME', default: 'lastfm', choices: DATASET_NAMES, help: 'the dataset to replay' },
+      dir: { type: 'string', value: 'PATH', help: "the dataset's own folder; default DATASETS_DIR/<its folder>" },
+      holdout: { type: 'string', value: 'SHARE', default: '0.2', help: "share of each user's interactions held out as what they will click, between 0 and 1" },
+      rounds: { type: 'string', value: 'N', default: '2', min: 1, help: 'pages each user asks for' },
+      page: { type: 'string', value: 'N', default: '10', min: 1, help: 'recommendations per page' },
+      'aa-runs': { type: 'string', value: 'N', default: '3', min: 0, help: 'A/A experiments after the A/B one' },
+      'min-impressions': { type: 'string', value: 'N', default: '300', min: 1, help: 'impressions each arm needs before a verdict' },
+      seed: { type: 'string', value: 'S', default: '1', min: 0, help: "seed of the virtual users' behaviour" },
+      treatment: {
+        type: 'string',
+        default: 'strong',
+        choices: ['strong', 'weak'],
+        help: 'the candidate under test against the active version: strong (the weak one is activated first) or weak',
+      },
     },
   });
-  const dataset = values.dataset as DatasetName;
-  if (!DATASET_NAMES.includes(dataset)) throw new Error(`unknown --dataset; one of ${DATASET_NAMES.join(', ')}`);
-  if (values.treatment !== 'strong' && values.treatment !== 'weak') throw new Error('--treatment must be strong or weak');
-  const [holdout, rounds, page, aaRuns, minImpressions, seed] = [values.holdout, values.rounds, values.page, values['aa-runs'], values['min-impressions'], values.seed].map(Number);
+  const dataset = values.dataset;
+  const holdout = Number(values.holdout);
+  if (!(holdout > 0 && holdout < 1)) throw usageError(`--holdout must be a number between 0 and 1 (not "${values.holdout}")`);
+  const { rounds, page, 'aa-runs': aaRuns, 'min-impressions': minImpressions, seed } = values;
+  // Before any database is made: a missing folder or file is the user's to fix.
+  const reader = openDataset(dataset, values.dir);
 
   const { db, drop } = await freshDatabase();
   let server: RunningServer | null = null;
@@ -124,7 +137,7 @@ async function main(): Promise<void> {
     await migrate(db);
     const heldOut = new Map<string, Set<string>>();
     log(`importing ${dataset} without ${holdout * 100}% of each user's interactions`);
-    await importDataset(db, trainingPart(openDataset(dataset, values.dir), holdout, heldOut));
+    await importDataset(db, trainingPart(reader, holdout, heldOut));
     const config = loadConfig({ NODE_ENV: 'test', PORT: '0', JWT_SECRET: SECRET, SEED_DEMO: 'false', TRAIN_ON_START: 'false', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' });
     const logger = createLogger('silent');
     server = await startServer(config, logger, { db, online: defaultOnlineSettings });
@@ -228,7 +241,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.stack : error);
-  process.exit(1);
-});
+main().catch(exitOnError);

@@ -1,22 +1,30 @@
-/** `npm run token -- --user <id> [--admin]`: mints a development JWT with JWT_SECRET. */
-import { parseArgs } from 'node:util';
+/** `npm run token -- --user <id> [--admin] [--expires 12h]`: mints a development JWT with JWT_SECRET. */
 import { mintToken } from '../auth';
-import { loadConfig } from '../config';
+import { ConfigError, loadConfig } from '../config';
 import { parseGlobalId } from '../graphql/ids';
+import { parseCommand } from './args';
+import { exitOnError } from './errors';
 
 async function main() {
-  const { values } = parseArgs({
-    options: { user: { type: 'string' }, admin: { type: 'boolean', default: false }, expires: { type: 'string', default: '12h' } },
+  const { values, usageError } = parseCommand({
+    command: 'npm run token --',
+    summary: 'Prints a development JWT for a user, signed with JWT_SECRET (HS256).',
+    options: {
+      user: { type: 'string', value: 'ID', required: true, help: 'the user: a numeric id or a global id (VXNlcjox)' },
+      admin: { type: 'boolean', help: 'give the token the ADMIN role' },
+      expires: { type: 'string', value: 'SPAN', default: '12h', help: 'lifetime: 30m, 12h, 7d, ...' },
+    },
   });
-  if (!values.user) throw new Error('Usage: npm run token -- --user <id | global id> [--admin] [--expires 12h]');
-  const numeric = /^\d+$/.test(values.user) ? Number(values.user) : Number(parseGlobalId(values.user)?.id);
-  if (!Number.isSafeInteger(numeric) || numeric <= 0) throw new Error(`Not a user id: ${values.user}`);
+  const globalId = parseGlobalId(values.user);
+  const numeric = /^\d+$/.test(values.user) ? Number(values.user) : globalId?.type === 'User' ? Number(globalId.id) : NaN;
+  if (!Number.isSafeInteger(numeric) || numeric <= 0) throw usageError(`--user must be a user id or a global user id (not "${values.user}")`);
   const config = loadConfig();
-  if (!config.jwtSecret) throw new Error('JWT_SECRET is not set (tokens from a JWKS provider cannot be minted here)');
-  console.log(await mintToken(config.jwtSecret, numeric, { admin: values.admin, expiresIn: values.expires }));
+  if (!config.jwtSecret) throw new ConfigError('JWT_SECRET is not set (tokens from a JWKS provider cannot be minted here)');
+  const token = await mintToken(config.jwtSecret, numeric, { admin: values.admin, expiresIn: values.expires }).catch((error: unknown) => {
+    // jose's only complaint about its input here is the lifetime's format.
+    throw error instanceof TypeError ? usageError(`--expires: ${error.message} (not "${values.expires}")`) : error;
+  });
+  console.log(token);
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+main().catch(exitOnError);

@@ -7,7 +7,6 @@
  * server is training, and servers pick up its promoted version when they next poll. The
  * embedded database belongs to one process, so while a server runs on it this refuses.
  */
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../config';
 import { DatabaseInUseError, openDatabase } from '../db/client';
@@ -15,25 +14,40 @@ import { migrate } from '../db/migrate';
 import { startRetrain } from '../jobs/retrain';
 import { createLogger } from '../logger';
 import type { ModelKind } from '../recommender/artifact';
+import { parseCommand } from './args';
+import { exitOnError } from './errors';
 
 const STAGES = ['snapshot', 'split', 'train', 'evaluate', 'refit', 'lists', 'serialize'];
 
 async function main() {
-  const { values } = parseArgs({ options: { kind: { type: 'string', default: 'all' } } });
-  const kinds: ModelKind[] =
-    values.kind === 'all' ? ['ITEMS', 'FRIENDS'] : values.kind === 'items' ? ['ITEMS'] : values.kind === 'friends' ? ['FRIENDS'] : [];
-  if (kinds.length === 0) throw new Error('--kind must be items, friends or all');
+  const { values } = parseCommand({
+    command: 'npm run train --',
+    summary:
+      'One training run per kind against DATABASE_URL (Postgres), else the embedded database in DATA_DIR; each result is\n' +
+      'promoted when it is not worse than the active version, as the nightly job does. On the embedded database it refuses\n' +
+      'while a server has it open; on Postgres running servers pick the new version up at their next poll.',
+    options: {
+      kind: { type: 'string', default: 'all', choices: ['items', 'friends', 'all'], help: 'the model to train; all trains both kinds side by side' },
+    },
+  });
+  const kinds: ModelKind[] = values.kind === 'all' ? ['ITEMS', 'FRIENDS'] : values.kind === 'items' ? ['ITEMS'] : ['FRIENDS'];
   const config = loadConfig();
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }).catch((error: unknown) => {
     if (!(error instanceof DatabaseInUseError)) throw error;
-    throw new Error(
+    // A refusal, not a failure of ours: one message, no stack trace.
+    console.error(
       `The embedded database in ${error.dataDir} is open in another process (pid ${error.pid}), probably the server. ` +
         'PGlite cannot be shared between processes, so a model trained here would never reach it. ' +
         'Stop the server and run this again, or ask the running server to train (the retrainModel mutation), ' +
         'or use a Postgres server (DATABASE_URL), where npm run train works alongside running servers.',
     );
+    return null;
   });
+  if (!db) {
+    process.exitCode = 1;
+    return;
+  }
   let failed = false;
   try {
     await migrate(db);
@@ -73,7 +87,4 @@ async function main() {
   if (failed) process.exit(1);
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+main().catch(exitOnError);

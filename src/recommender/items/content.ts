@@ -70,6 +70,10 @@ export class ContentProfile {
   readonly categoryShare: Float32Array;
   private readonly touchedTags: number[] = [];
   private norm = 0;
+  /** similarity() memo: an item's value is current when its stamp is this build's. */
+  private memo: Float64Array | null = null;
+  private stamps: Int32Array | null = null;
+  private generation = 0;
 
   constructor(private readonly index: ContentIndex) {
     this.tagWeight = new Float32Array(index.numTags);
@@ -99,15 +103,30 @@ export class ContentProfile {
     let norm = 0;
     for (const t of this.touchedTags) norm += this.tagWeight[t] ** 2;
     this.norm = Math.sqrt(norm);
+    if (this.stamps && this.generation === 0x7fffffff) {
+      this.stamps.fill(0);
+      this.generation = 0;
+    }
+    this.generation++;
   }
 
   /** Cosine between the profile and the item's tag vector, in [0, 1]. */
   similarity(item: number): number {
     if (this.norm === 0) return 0;
-    const { itemTags } = this.index;
+    // Candidate generation asks for the same items several times per request.
+    if (!this.stamps || !this.memo) {
+      this.stamps = new Int32Array(this.index.category.length);
+      this.memo = new Float64Array(this.index.category.length);
+    }
+    if (this.stamps[item] === this.generation) return this.memo[item];
+    const { indptr, indices, values } = this.index.itemTags;
+    const tagWeight = this.tagWeight;
     let s = 0;
-    for (let p = itemTags.indptr[item]; p < itemTags.indptr[item + 1]; p++) s += this.tagWeight[itemTags.indices[p]] * itemTags.values[p];
-    return s / this.norm;
+    for (let p = indptr[item]; p < indptr[item + 1]; p++) s += tagWeight[indices[p]] * values[p];
+    const value = s / this.norm;
+    this.stamps[item] = this.generation;
+    this.memo[item] = value;
+    return value;
   }
 
   categoryAffinity(item: number): number {
@@ -117,10 +136,20 @@ export class ContentProfile {
 
   /** The profile's strongest tags, for candidate lookup. */
   topTags(count: number): number[] {
-    return this.touchedTags
-      .slice()
-      .sort((a, b) => this.tagWeight[b] - this.tagWeight[a] || a - b)
-      .slice(0, count);
+    // Insertion into a short sorted prefix: a profile touches hundreds of tags, ten are asked.
+    const top: number[] = [];
+    const weight = this.tagWeight;
+    const better = (a: number, b: number) => weight[a] > weight[b] || (weight[a] === weight[b] && a < b);
+    for (const t of this.touchedTags) {
+      if (top.length === count && (count === 0 || !better(t, top[count - 1]))) continue;
+      let s = top.length < count ? top.length : count - 1;
+      while (s > 0 && better(t, top[s - 1])) {
+        top[s] = top[s - 1];
+        s--;
+      }
+      top[s] = t;
+    }
+    return top;
   }
 
   /** Shared tags between the profile and an item, strongest first (explanations). */

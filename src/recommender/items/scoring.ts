@@ -4,7 +4,7 @@
  * call's results because nothing per user is precomputed.
  */
 import type { UserHistory } from './data';
-import { buildCandidates, F, NUM_FEATURES, scratchFor, type SourceName } from './features';
+import { collectCandidates, F, NUM_FEATURES, scratchFor, type Scratch, type SourceName } from './features';
 import type { ItemModel } from './model';
 import { scoreCandidates, sourceContributions } from './ranker';
 import { usersWithItem } from './social';
@@ -26,23 +26,59 @@ export interface RecommendOptions {
 
 /** Best first. Never throws for unknown item or user indices: they are ignored. */
 export function recommendItems(model: ItemModel, history: UserHistory, options: RecommendOptions): Recommendation[] {
-  const set = buildCandidates(model, history, options.exclude);
-  const count = set.items.length;
-  const scores = new Float64Array(count);
-  if (model.ranker) scoreCandidates(model.ranker, set.features, count, scores);
-  else for (let c = 0; c < count; c++) scores[c] = fallbackScore(set.features, c * NUM_FEATURES);
-  const order = Array.from({ length: count }, (_, c) => c).sort((a, b) => scores[b] - scores[a] || set.items[a] - set.items[b]);
+  const ranked = rankItems(model, history, options.count, options.exclude);
+  const { candidates } = ranked;
   const sourcesFor = options.sourcesFor ?? options.count;
-  return order.slice(0, options.count).map((c, rank) => ({
-    item: set.items[c],
-    score: scores[c],
-    sources:
-      rank >= sourcesFor
-        ? undefined
-        : model.ranker
-          ? sourceContributions(model.ranker, set.features, c * NUM_FEATURES)
-          : rawEvidence(set.features, c * NUM_FEATURES),
-  }));
+  const out: Recommendation[] = [];
+  for (let rank = 0; rank < ranked.count; rank++) {
+    const c = ranked.order[rank];
+    out.push({
+      item: candidates.items[c],
+      score: ranked.scores[c],
+      sources:
+        rank >= sourcesFor
+          ? undefined
+          : model.ranker
+            ? sourceContributions(model.ranker, candidates.features, c * NUM_FEATURES)
+            : rawEvidence(candidates.features, c * NUM_FEATURES),
+    });
+  }
+  return out;
+}
+
+interface Ranked {
+  candidates: Scratch;
+  /** Candidate positions, best first: order[0 .. count). */
+  order: Int32Array;
+  count: number;
+  /** By candidate position. */
+  scores: Float64Array;
+}
+
+const scoresByModel = new WeakMap<ItemModel, Float64Array>();
+
+/**
+ * recommendItems without the per-item objects (valid until the next call for this model):
+ * the best `count` candidates by score, ties to the smaller item index.
+ */
+export function rankItems(model: ItemModel, history: UserHistory, count: number, exclude?: ArrayLike<number>): Ranked {
+  const candidates = collectCandidates(model, history, exclude);
+  const size = candidates.count;
+  let scores = scoresByModel.get(model);
+  if (!scores || scores.length < size) {
+    scores = new Float64Array(candidates.items.length);
+    scoresByModel.set(model, scores);
+  }
+  const { items, features } = candidates;
+  if (model.ranker) scoreCandidates(model.ranker, features, size, scores);
+  else for (let c = 0; c < size; c++) scores[c] = fallbackScore(features, c * NUM_FEATURES);
+  // A plain array and the same comparator as ever: even a NaN score then orders as it always did.
+  const positions: number[] = [];
+  for (let c = 0; c < size; c++) positions.push(c);
+  const s = scores;
+  positions.sort((a, b) => s[b] - s[a] || items[a] - items[b]);
+  const order = Int32Array.from(positions.slice(0, count));
+  return { candidates, order, count: order.length, scores };
 }
 
 /** Item-item score first; popularity breaks ties (and orders items with no item-item evidence). */

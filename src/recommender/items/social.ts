@@ -8,39 +8,45 @@ import { type Csr, rowHas } from '../sparse';
 export class SocialSignal {
   readonly friendCount: Float32Array;
   readonly followeeCount: Float32Array;
-  readonly touched: number[] = [];
+  /** The items with a count are touched[0 .. size). */
+  readonly touched: Int32Array;
+  size = 0;
   friends = 0;
   followees = 0;
 
   constructor(numItems: number) {
     this.friendCount = new Float32Array(numItems);
     this.followeeCount = new Float32Array(numItems);
+    this.touched = new Int32Array(numItems);
   }
 
   /** `friends` must be a subset of `followees`; users outside the stored range are skipped. */
   build(userItems: Csr, followees: ArrayLike<number>, friends: ArrayLike<number>): void {
-    for (const i of this.touched) {
-      this.friendCount[i] = 0;
-      this.followeeCount[i] = 0;
+    const { friendCount, followeeCount, touched } = this;
+    for (let t = 0; t < this.size; t++) {
+      friendCount[touched[t]] = 0;
+      followeeCount[touched[t]] = 0;
     }
-    this.touched.length = 0;
+    let size = 0;
     const numUsers = userItems.indptr.length - 1;
     const mutual = new Set<number>();
     for (let f = 0; f < friends.length; f++) mutual.add(friends[f]);
     this.friends = mutual.size;
     this.followees = 0;
+    const { indptr, indices } = userItems;
     for (let f = 0; f < followees.length; f++) {
       const v = followees[f];
       if (v < 0 || v >= numUsers) continue;
       const isFriend = mutual.has(v);
       if (!isFriend) this.followees++;
-      const target = isFriend ? this.friendCount : this.followeeCount;
-      for (let p = userItems.indptr[v]; p < userItems.indptr[v + 1]; p++) {
-        const i = userItems.indices[p];
-        if (this.friendCount[i] === 0 && this.followeeCount[i] === 0) this.touched.push(i);
+      const target = isFriend ? friendCount : followeeCount;
+      for (let p = indptr[v]; p < indptr[v + 1]; p++) {
+        const i = indices[p];
+        if (friendCount[i] === 0 && followeeCount[i] === 0) touched[size++] = i;
         target[i]++;
       }
     }
+    this.size = size;
   }
 }
 

@@ -4,7 +4,7 @@
  * new instance, swapped in whole.
  */
 import type { ItemModel } from '../items/model';
-import { explainItems, recommendItems, type Reason } from '../items/scoring';
+import { explainItems, rankItems, recommendItems, type Reason } from '../items/scoring';
 import type { SourceName } from '../items/features';
 import { canonicalHistory, historyKey, type CanonicalHistory, type StoredLists } from '../items/stored-lists';
 import type { ItemReason, ItemRequestState } from '../types';
@@ -147,7 +147,7 @@ export class LoadedItemModel {
 
   /**
    * Training's precomputed lists: rank() of each user's state as the snapshot saw it (the
-   * same entry point, so a stored list is exactly what live ranking gives that state).
+   * ranking recommendItems wraps, so a stored list is exactly what live ranking gives that state).
    */
   static precompute(model: ItemModel, histories: Iterable<CanonicalHistory>, depth = STORED_DEPTH): StoredLists {
     // Appended to growing typed arrays, then packed in user order: no per-entry objects kept.
@@ -159,9 +159,9 @@ export class LoadedItemModel {
     const keys = new Int32Array(2 * model.numUsers);
     for (const history of histories) {
       const u = history.user!;
-      const list = recommendItems(model, history, { count: depth, sourcesFor: 0 });
-      if (size + list.length > appendedItems.length) {
-        const grown = Math.max(2 * appendedItems.length, size + list.length);
+      const list = rankItems(model, history, depth);
+      if (size + list.count > appendedItems.length) {
+        const grown = Math.max(2 * appendedItems.length, size + list.count);
         const nextItems = new Int32Array(grown);
         const nextScores = new Float64Array(grown);
         nextItems.set(appendedItems.subarray(0, size));
@@ -169,10 +169,11 @@ export class LoadedItemModel {
         [appendedItems, appendedScores] = [nextItems, nextScores];
       }
       start[u] = size;
-      lengths[u] = list.length;
-      for (const r of list) {
-        appendedItems[size] = r.item;
-        appendedScores[size++] = r.score;
+      lengths[u] = list.count;
+      for (let rank = 0; rank < list.count; rank++) {
+        const c = list.order[rank];
+        appendedItems[size] = list.candidates.items[c];
+        appendedScores[size++] = list.scores[c];
       }
       [keys[2 * u], keys[2 * u + 1]] = historyKey(history);
     }

@@ -11,6 +11,7 @@ import { precomputeFriendLists } from './friends/precompute';
 import { trainFriendModel, WARM_REFIT_EPOCHS } from './friends/trainer';
 import { serialize as serializeItemModel } from '../items/artifact';
 import { trainItemModel } from './items/trainer';
+import { createTrainingPool } from './items/pool';
 import { LoadedFriendModel } from '../serve/friends';
 import { LoadedItemModel } from '../serve/items';
 import { loadTf } from '../tf-backend';
@@ -95,16 +96,29 @@ export async function runTrainJob(job: PreparedJob, progress: Progress = () => {
     const split = await timed('split', () => fixedItemSplit(s));
     const data = itemTrainingData(s, split.heldOut);
     const params = withNeighbourBudget(job.params, s.itemIds.length);
-    const measured = await timed('train', () => trainItemModel(data, params as never));
-    const metrics = await timed('evaluate', () => evaluateItemModel(new LoadedItemModel(measured.model, s.userIds, s.itemIds), s, split));
-    // The validation fifth only measures the recipe. The version that serves is trained the same
-    // way on every pair (its ranker on its own carve-out), reusing the settings tuned above.
-    const refit = await timed('refit', () => trainItemModel(itemTrainingData(s), { ...measured.report.config, tune: false }));
-    const { model } = refit;
-    addParts('train', measured.report.millis);
-    addParts('refit', refit.report.millis);
-    // Every user's list as serving would rank it from their state in this snapshot.
-    const lists = await timed('lists', () => LoadedItemModel.precompute(model, servingHistories(s)));
+    const pool = createTrainingPool();
+    const run = async () => {
+      const measured = await timed('train', () => trainItemModel(data, params as never, { pool }));
+      // The validation fifth only measures the recipe. The version that serves is trained the
+      // same way on every pair, reusing the settings tuned above; its ranker learns how the
+      // sources fitted on the training part (the measured fit's, not fitted again) predict the
+      // validation fifth, which is the same size of carve-out as tuning's own. Its full fit
+      // starts on the pool at once and runs while this thread evaluates.
+      const carveOut = { fit: data, validation: split.byUser, sources: measured.model };
+      const refitStart = Date.now();
+      const refitting = trainItemModel(itemTrainingData(s), { ...measured.report.config, tune: false }, { given: carveOut, pool });
+      refitting.catch(() => undefined);
+      const metrics = await timed('evaluate', () => evaluateItemModel(new LoadedItemModel(measured.model, s.userIds, s.itemIds), s, split));
+      progress('refit');
+      const refit = await refitting;
+      stageMs.refit = Date.now() - refitStart;
+      addParts('train', measured.report.millis);
+      addParts('refit', refit.report.millis);
+      // Every user's list as serving would rank it from their state in this snapshot.
+      const lists = await timed('lists', () => pool.lists(refit.model, [...servingHistories(s)]));
+      return { model: refit.model, lists, metrics };
+    };
+    const { model, lists, metrics } = await run().finally(() => pool.close());
     const artifact = await timed('serialize', () =>
       packArtifact({ kind: 'ITEMS', userIds: s.userIds, itemIds: s.itemIds, model: serializeItemModel(model, lists) }),
     );

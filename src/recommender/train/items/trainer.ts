@@ -27,6 +27,7 @@ import { easeDimension, fitEase } from './ease';
 import { fitItemKnn } from './itemknn';
 import { stoppingQuality, trainRanker, type RankerExample } from './ranker-train';
 import { loadTf } from '../../tf-backend';
+import type { TrainingPool } from './pool';
 
 export interface TrainReport {
   itemItemKind: ItemModel['itemItemKind'];
@@ -64,6 +65,17 @@ export function resolveItemItem(x: Interactions, config: ItemModelConfig): { kin
   return exact ? { kind: 'ease' } : { kind: 'ease', maxItems: ii.maxDenseDim };
 }
 
+export type ItemItemFit = ReturnType<typeof fitItemItem>;
+
+/**
+ * EASE's dense inverse runs on TensorFlow.js matMul unless only its pure-JS backend is
+ * there, whose float32 products are no faster than the float64 loops.
+ */
+export async function denseInverse(): Promise<SpdInverse> {
+  const runtime = await loadTf();
+  return runtime.backend === 'cpu' ? invertSpdInPlace : matMulSpdInverse(runtime.tf);
+}
+
 /** Fits the configured item-item model (`inverse`: see fitEase). */
 export function fitItemItem(
   x: Interactions,
@@ -84,7 +96,7 @@ export function fitItemItem(
 export function fitSources(
   data: ItemTrainingData,
   config: ItemModelConfig,
-  fitted?: ReturnType<typeof fitItemItem>,
+  fitted?: ItemItemFit,
   inverse: SpdInverse = invertSpdInPlace,
 ): ItemModel {
   const x = buildInteractions(data);
@@ -119,9 +131,27 @@ export function fitSources(
   };
 }
 
+/**
+ * A validation part chosen by the caller instead of carved here: the pairs `fit` (the
+ * training pairs minus `validation`) and the sources already fitted on them with the same
+ * settings, so the ranker learns from them without fitting anything again.
+ */
+export interface GivenCarveOut {
+  fit: ItemTrainingData;
+  validation: Map<number, Set<number>>;
+  sources: ItemModel;
+}
+
+export interface TrainOptions {
+  given?: GivenCarveOut;
+  /** Threads for the fits; without it every fit runs on this thread. */
+  pool?: TrainingPool;
+}
+
 export async function trainItemModel(
   input: ItemTrainingData,
   configInput: ItemModelConfigInput = {},
+  { given, pool }: TrainOptions = {},
 ): Promise<{ model: ItemModel; report: TrainReport }> {
   let config = resolveConfig(configInput);
   const data = binaryPositives(input);
@@ -132,10 +162,17 @@ export async function trainItemModel(
     millis[name] = Date.now() - start;
     return out;
   };
-  // EASE's dense inverse runs on TensorFlow.js matMul unless only its pure-JS backend is
-  // there, whose float32 products are no faster than the float64 loops.
-  const runtime = await loadTf();
-  const inverse = runtime.backend === 'cpu' ? invertSpdInPlace : matMulSpdInverse(runtime.tf);
+  // The served fit needs only the settings: with a pool it runs while the ranker trains.
+  // Submitted before the first await, so a caller's synchronous work overlaps it too.
+  const timedFull = (settings: ItemModelConfig): Promise<ItemModel> => {
+    const start = Date.now();
+    const fitted = pool!.fitSources(data, settings).then((model) => ((millis.fitFull = Date.now() - start), model));
+    // Awaited below; a failure elsewhere first must not leave it an unhandled rejection.
+    fitted.catch(() => undefined);
+    return fitted;
+  };
+  let full = pool && !config.tune ? timedFull(config) : null;
+  const inverse = await denseInverse();
   let ranker: RankerWeights | null = null;
   let backend: string | null = null;
   let rankerExamples = 0;
@@ -144,22 +181,27 @@ export async function trainItemModel(
   let rankerImprovementT = 0;
   let rankerTemporalGain: number | null = null;
   let tuning: TuningTrial[] = [];
-  let tunedFits: ReturnType<typeof fitItemItem>[] = [];
+  let tunedFits: ItemItemFit[] = [];
   if (config.tune || config.ranker.enabled) {
     // The ranker learns on, and must beat the item-item order on, a random fifth. Trained on
     // each user's latest fifth it learns "what is new now", which passes its own gate and
     // then loses a third of NDCG on a random test (MovieLens-100K: 0.31 against 0.45).
-    const { fit, validation } = timed('carve', () => carveValidation(data, config.seed, config.validation));
+    const { fit, validation } = given
+      ? { fit: binaryPositives(given.fit), validation: given.validation }
+      : timed('carve', () => carveValidation(data, config.seed, config.validation));
     // The judge's test may be random or each user's latest fifth: when the data has real
     // timestamps, settings are judged on a latest-fifth carve-out too (see tuneItemItem).
     const latest = config.validation === 'random' && hasDistinctTimes(data) ? timed('carveTemporal', () => carveValidation(data, config.seed, 'temporal')) : null;
     if (config.tune) {
       const carveOuts = latest ? [{ fit, validation }, latest] : [{ fit, validation }];
-      ({ config, trials: tuning, bestFits: tunedFits } = timed('tune', () => tuneItemItem(carveOuts, config, inverse)));
+      const start = Date.now();
+      ({ config, trials: tuning, bestFits: tunedFits } = await tuneItemItem(carveOuts, config, inverse, pool));
+      millis.tune = Date.now() - start;
+      if (pool) full = timedFull(config);
     }
     if (config.ranker.enabled) {
       // Tuning already fitted the chosen setting on each carve-out: not fitted again.
-      const inner = timed('fitValidation', () => fitSources(fit, config, tunedFits[0], inverse));
+      const inner = given?.sources ?? timed('fitValidation', () => fitSources(fit, config, tunedFits[0], inverse));
       const examples = timed('examples', () => rankerExamplesFor(inner, fit, validation, config));
       rankerExamples = examples.length;
       const start = Date.now();
@@ -184,7 +226,7 @@ export async function trainItemModel(
     }
   }
   // The served model learns from every training pair, not only the carve-out's rest.
-  const model = timed('fitFull', () => fitSources(data, config, undefined, inverse));
+  const model = full ? await full : timed('fitFull', () => fitSources(data, config, undefined, inverse));
   model.ranker = ranker;
   return {
     model,
@@ -282,22 +324,30 @@ const BOOSTS = [0.0625, 0.125, 0.25, 0.5, 1];
  * random seed 29 (NDCG@10 0.440 against EASE's 0.450); a random-split training set's
  * latest-fifth objective is flat in lambda, and the worse-carve-out rule follows its noise.
  * `bestFits` are the winner's fits on each carve-out (empty when the winner's fits were not
- * kept), which the ranker's sources reuse instead of fitting them again.
+ * kept), which the ranker's sources reuse instead of fitting them again. With a pool, the
+ * fits of one round (the grid, one extension, the two refinements) run side by side; the
+ * trials and the choice are the same as without.
  */
-export function tuneItemItem(
+export async function tuneItemItem(
   carveOuts: { fit: ItemTrainingData; validation: Map<number, Set<number>> }[],
   base: ItemModelConfig,
   inverse: SpdInverse = invertSpdInPlace,
-): { config: ItemModelConfig; trials: TuningTrial[]; bestFits: ReturnType<typeof fitItemItem>[] } {
+  pool?: TrainingPool,
+): Promise<{ config: ItemModelConfig; trials: TuningTrial[]; bestFits: ItemItemFit[] }> {
   const parts = carveOuts.map(({ fit, validation }) => {
     const x = buildInteractions(fit);
     return { x, validation, numItems: fit.numItems, recency: hasDistinctTimes(fit) ? recencyShares(fit, x) : null };
   });
   const { kind } = resolveItemItem(parts[0].x, base);
-  const fitAll = (setting: Record<string, number>) =>
-    parts.map(({ x, numItems }) => fitItemItem(x, numItems, { ...base, itemItem: { ...base.itemItem, ...setting } }, inverse));
+  const fitAll = (setting: Record<string, number>): Promise<ItemItemFit[]> =>
+    Promise.all(
+      parts.map(({ x, numItems }) => {
+        const config = { ...base, itemItem: { ...base.itemItem, ...setting } };
+        return pool ? pool.fitItemItem(x, numItems, config) : fitItemItem(x, numItems, config, inverse);
+      }),
+    );
   // The boost is tried on the chosen setting's lists: keep the best trial's fits.
-  const leader: { trial: TuningTrial | null; fits: ReturnType<typeof fitItemItem>[] } = { trial: null, fits: [] };
+  const leader: { trial: TuningTrial | null; fits: ItemItemFit[] } = { trial: null, fits: [] };
   const measure = (setting: Record<string, number>, lists: NeighbourLists[], boost: number, start: number): TuningTrial => {
     const qualities = parts.map(({ x, validation, numItems, recency }, c) =>
       itemItemQuality(lists[c], x.byUser, validation, numItems, recency && boost > 0 ? { shares: recency, boost, halfLife: base.recency.halfLife } : null),
@@ -310,34 +360,37 @@ export function tuneItemItem(
       millis: Date.now() - start,
     };
   };
-  const trial = (setting: Record<string, number>): TuningTrial => {
+  // One round's trials, fitted side by side and measured in order (the leader as if one by one).
+  const round = async (settings: Record<string, number>[]): Promise<TuningTrial[]> => {
     const start = Date.now();
-    const fits = fitAll(setting);
-    const result = measure(setting, fits.map((f) => f.lists), 0, start);
-    if (!leader.trial || result.objective > leader.trial.objective) Object.assign(leader, { trial: result, fits });
-    return result;
+    const fitted = await Promise.all(settings.map(fitAll));
+    return settings.map((setting, r) => {
+      const result = measure(setting, fitted[r].map((f) => f.lists), 0, start);
+      if (!leader.trial || result.objective > leader.trial.objective) Object.assign(leader, { trial: result, fits: fitted[r] });
+      return result;
+    });
   };
   const name = kind === 'ease' ? 'lambda' : kind === 'rp3beta' ? 'beta' : 'shrink';
   const grid = kind === 'ease' ? LAMBDAS : kind === 'rp3beta' ? BETAS : SHRINKS;
-  const trials = grid.map((value) => trial({ [name]: value }));
+  const trials = await round(grid.map((value) => ({ [name]: value })));
   // lambda has no natural range: while the best is at an edge of the grid, extend it (x2 or /2).
   for (let step = 0; kind === 'ease' && step < MAX_EXTENSIONS; step++) {
     const values = trials.map((t) => t.setting.lambda);
     const best = pickTrial(trials).setting.lambda;
-    if (best === Math.max(...values)) trials.push(trial({ lambda: best * 2 }));
-    else if (best === Math.min(...values)) trials.unshift(trial({ lambda: best / 2 }));
+    if (best === Math.max(...values)) trials.push(...(await round([{ lambda: best * 2 }])));
+    else if (best === Math.min(...values)) trials.unshift(...(await round([{ lambda: best / 2 }])));
     else break;
   }
   // The grid doubles; one step of sqrt(2) either side of its best halves the gap to the optimum.
   if (kind === 'ease') {
     const centre = pickTrial(trials).setting.lambda;
-    trials.push(trial({ lambda: centre / Math.SQRT2 }), trial({ lambda: centre * Math.SQRT2 }));
+    trials.push(...(await round([{ lambda: centre / Math.SQRT2 }, { lambda: centre * Math.SQRT2 }])));
   }
   const chosen = pickTrial(trials);
   let boosted: TuningTrial[] = [];
   if (parts.every((p) => p.recency)) {
     // Scoring only: the boost changes the votes, not the lists.
-    const lists = (leader.trial === chosen ? leader.fits : fitAll(chosen.setting)).map((f) => f.lists);
+    const lists = (leader.trial === chosen ? leader.fits : await fitAll(chosen.setting)).map((f) => f.lists);
     boosted = BOOSTS.map((boost) => measure({ ...chosen.setting, boost }, lists, boost, Date.now()));
   }
   const safe = boosted.filter((t) => t.objectives.every((o, c) => o >= chosen.objectives[c]));
