@@ -6,7 +6,6 @@
  * sees a few hundred candidates at most however dense the graph is.
  */
 import { topK } from '../top-k';
-import { rowHas } from '../sparse';
 import { SocialGraph } from './graph';
 import { PprWorkspace } from './ppr';
 
@@ -63,21 +62,25 @@ export interface CandidateSet {
 export type ExcludeFn = (user: number) => boolean;
 
 /**
- * Per-user accumulators, interleaved: user v's signals live at acc[v * SLOTS + slot], so the
- * 2-hop and interest loops, which visit v in random order millions of times on a graph like
- * Epinions, touch one cache line per visit instead of one per signal. Counts are stored as
- * doubles; they stay small integers, so every feature computed from them is unchanged.
+ * Per-user 2-hop accumulators, interleaved: user v's signals live at acc[v * SLOTS + slot],
+ * so the 2-hop loop, which visits v in random order millions of times on a graph like
+ * Epinions, touches one cache line per visit instead of one per signal. Counts are stored as
+ * doubles; they stay small integers, so every feature computed from them is unchanged. Only
+ * the signals every pool member needs are summed there; the rest (resource allocation, the
+ * circle features) are sums over the common neighbours, taken for the chosen candidates alone
+ * in the loop that walks their neighbours anyway, over the same neighbours in the same
+ * (ascending) order, so they come out bit for bit as they would here. The follow and
+ * interest loops write one signal each, to arrays of their own.
  */
 const COMMON = 0;
 const AA = 1;
-const RA = 2;
 /** Sum over common neighbours w of 1 / sqrt(deg w): the first half of an L3 path weight. */
-const WEIGHTED2 = 3;
-const CIRCLE = 4;
-const CIRCLE_SHARE = 5;
-const BY_FRIENDS = 6;
-const COSINE = 7;
-const SLOTS = 8;
+const WEIGHTED2 = 2;
+const SLOTS = 4;
+
+/** near[v] bits: v is a 2-hop user (non-zero paths), v is the user's neighbour. */
+const TWO_HOP = 1;
+const NEIGHBOUR = 2;
 
 /** The rankings whose top `perSignal` users make the candidate pool. */
 const SIGNAL_AA = 0;
@@ -85,9 +88,17 @@ const SIGNAL_PPR = 1;
 const SIGNAL_INTEREST = 2;
 const NUM_SIGNALS = 3;
 
-/** mark[v]: not in the pool, in the pool, chosen as a candidate. */
+/**
+ * mark[v] bits: in the pool, chosen as a candidate, and which of the signals past the 2-hop
+ * loop reached v. The selection loop reads byFriends, the PPR estimate and cosine only for
+ * the members whose bit says they were written (they are 0 for the rest): mark is small
+ * enough to stay in cache, those arrays are not.
+ */
 const IN_POOL = 1;
 const CHOSEN = 2;
+const VIA_FOLLOWS = 4;
+const VIA_PPR = 8;
+const VIA_INTEREST = 16;
 
 /**
  * Holds dense scratch arrays for one graph, so a call allocates only its result and a few
@@ -97,10 +108,12 @@ const CHOSEN = 2;
 export class CandidateFinder {
   private readonly ppr: PprWorkspace;
   private readonly acc: Float64Array;
+  private readonly byFriends: Float64Array;
+  private readonly cosine: Float64Array;
   /** sqrt(1 / degree), the L3 weight of a path's inner node, taken once per graph. */
   private readonly sqrtRaWeight: Float64Array;
-  private readonly isNeighbour: Uint8Array;
   private readonly isFollowed: Uint8Array;
+  private readonly isFollower: Uint8Array;
   private readonly mark: Uint8Array;
   private readonly pool: Int32Array;
   /**
@@ -110,6 +123,12 @@ export class CandidateFinder {
    * bytes per user keeps more of them in cache.
    */
   private readonly paths: Float64Array;
+  /**
+   * TWO_HOP | NEIGHBOUR bits: the candidate loop reads this small array for each neighbour
+   * of a candidate and touches paths only for those flagged. Skipping adds of 0 leaves the
+   * sums as they were.
+   */
+  private readonly near: Uint8Array;
   /** The eligible pool members and their score under each signal, in pool order. */
   private readonly eligible: Int32Array;
   private readonly scores: Float64Array[];
@@ -123,12 +142,15 @@ export class CandidateFinder {
     const n = graph.numUsers;
     this.ppr = new PprWorkspace(n);
     this.acc = new Float64Array(n * SLOTS);
+    this.byFriends = new Float64Array(n);
+    this.cosine = new Float64Array(n);
     this.sqrtRaWeight = graph.raWeight.map(Math.sqrt);
-    this.isNeighbour = new Uint8Array(n);
     this.isFollowed = new Uint8Array(n);
+    this.isFollower = new Uint8Array(n);
     this.mark = new Uint8Array(n);
     this.pool = new Int32Array(n);
     this.paths = new Float64Array(2 * n);
+    this.near = new Uint8Array(n);
     this.eligible = new Int32Array(n);
     this.scores = Array.from({ length: NUM_SIGNALS }, () => new Float64Array(n));
     this.rank = new Int32Array(NUM_SIGNALS * n).fill(-1);
@@ -136,7 +158,8 @@ export class CandidateFinder {
 
   find(user: number, exclude?: ExcludeFn): CandidateSet {
     const g = this.graph;
-    const { acc, mark, pool, paths, isNeighbour, isFollowed, sqrtRaWeight } = this;
+    const { acc, byFriends, cosine, mark, pool, paths, near, isFollowed, isFollower, sqrtRaWeight } = this;
+    const raWeight = g.raWeight;
     const n = g.numUsers;
     let poolSize = 0;
     const nb = g.neighbours;
@@ -144,19 +167,11 @@ export class CandidateFinder {
     const nbIdx = nb.indices;
     const userStart = nbPtr[user];
     const userEnd = nbPtr[user + 1];
-    for (let i = userStart; i < userEnd; i++) isNeighbour[nbIdx[i]] = 1;
     for (let i = userStart; i < userEnd; i++) {
       const w = nbIdx[i];
-      const wStart = nbPtr[w];
-      const wEnd = nbPtr[w + 1];
-      // How embedded w is in the user's circle: w's friends who are also the user's.
-      let inCircle = 0;
-      for (let j = wStart; j < wEnd; j++) inCircle += isNeighbour[nbIdx[j]];
-      const share = inCircle * g.raWeight[w];
       const aw = g.aaWeight[w];
-      const rw = g.raWeight[w];
       const lw = sqrtRaWeight[w];
-      for (let j = wStart; j < wEnd; j++) {
+      for (let j = nbPtr[w]; j < nbPtr[w + 1]; j++) {
         const x = nbIdx[j];
         if (mark[x] === 0) {
           mark[x] = IN_POOL;
@@ -165,19 +180,17 @@ export class CandidateFinder {
         const a = x * SLOTS;
         acc[a + COMMON]++;
         acc[a + AA] += aw;
-        acc[a + RA] += rw;
         acc[a + WEIGHTED2] += lw;
-        acc[a + CIRCLE] += inCircle;
-        acc[a + CIRCLE_SHARE] += share;
       }
     }
-    for (let i = userStart; i < userEnd; i++) isNeighbour[nbIdx[i]] = 0;
     const twoHop = poolSize;
     for (let i = 0; i < twoHop; i++) {
       const x = pool[i];
       paths[2 * x] = acc[x * SLOTS + COMMON];
       paths[2 * x + 1] = acc[x * SLOTS + WEIGHTED2] * sqrtRaWeight[x];
+      near[x] = TWO_HOP;
     }
+    for (let i = userStart; i < userEnd; i++) near[nbIdx[i]] |= NEIGHBOUR;
     const fo = g.follows;
     const mutualGraph = fo === nb;
     if (!mutualGraph) {
@@ -185,11 +198,10 @@ export class CandidateFinder {
         const w = fo.indices[i];
         for (let j = fo.indptr[w]; j < fo.indptr[w + 1]; j++) {
           const x = fo.indices[j];
-          if (mark[x] === 0) {
-            mark[x] = IN_POOL;
-            pool[poolSize++] = x;
-          }
-          acc[x * SLOTS + BY_FRIENDS]++;
+          const flags = mark[x];
+          if (flags === 0) pool[poolSize++] = x;
+          mark[x] = flags | IN_POOL | VIA_FOLLOWS;
+          byFriends[x]++;
         }
       }
       for (let i = g.followers.indptr[user]; i < g.followers.indptr[user + 1]; i++) {
@@ -204,10 +216,9 @@ export class CandidateFinder {
     ppr.run(nb, g.degree, user, this.config.pprAlpha, this.config.pprEpsilon);
     for (let i = 0; i < ppr.touchedCount; i++) {
       const x = ppr.touched[i];
-      if (mark[x] === 0) {
-        mark[x] = IN_POOL;
-        pool[poolSize++] = x;
-      }
+      const flags = mark[x];
+      if (flags === 0) pool[poolSize++] = x;
+      mark[x] = flags | IN_POOL | VIA_PPR;
     }
     const pprEstimate = ppr.estimate;
     const interest = g.interest;
@@ -223,11 +234,10 @@ export class CandidateFinder {
         const wu = byUser.values[i];
         for (let j = itemPtr[item]; j < itemPtr[item + 1]; j++) {
           const x = itemUsers[j];
-          if (mark[x] === 0) {
-            mark[x] = IN_POOL;
-            pool[poolSize++] = x;
-          }
-          acc[x * SLOTS + COSINE] += wu * itemWeights[j];
+          const flags = mark[x];
+          if (flags === 0) pool[poolSize++] = x;
+          mark[x] = flags | IN_POOL | VIA_INTEREST;
+          cosine[x] += wu * itemWeights[j];
         }
       }
     }
@@ -237,34 +247,34 @@ export class CandidateFinder {
     for (let i = fo.indptr[user]; i < fo.indptr[user + 1]; i++) isFollowed[fo.indices[i]] = 1;
     const { eligible, scores, rank } = this;
     let eligibleCount = 0;
+    // -Infinity keeps a user without the signal out of that signal's top list (topK skips it).
+    const [aaScores, pprScores, interestScores] = scores;
     for (let i = 0; i < poolSize; i++) {
       const v = pool[i];
       if (v === user || g.excluded[v] || isFollowed[v] || (exclude && exclude(v))) continue;
-      eligible[eligibleCount++] = v;
+      const e = eligibleCount++;
+      eligible[e] = v;
+      // Past the 2-hop users acc holds zeros: not reading it saves a cache miss per member.
+      const common = i < twoHop ? acc[v * SLOTS + COMMON] : 0;
+      const aa = i < twoHop ? acc[v * SLOTS + AA] : 0;
+      const flags = mark[v];
+      const viaFollows = flags & VIA_FOLLOWS ? byFriends[v] : 0;
+      aaScores[e] = common > 0 || viaFollows > 0 ? aa + 1e-6 * (common + viaFollows) : -Infinity;
+      const p = flags & VIA_PPR ? pprEstimate[v] : 0;
+      pprScores[e] = p > 0 ? p : -Infinity;
+      const cos = flags & VIA_INTEREST ? cosine[v] : 0;
+      interestScores[e] = cos > 0 ? cos : -Infinity;
     }
     for (let i = fo.indptr[user]; i < fo.indptr[user + 1]; i++) isFollowed[fo.indices[i]] = 0;
     const m = this.config.perSignal;
     const chosen: number[] = [];
-    // -Infinity keeps a user without the signal out of that signal's top list (topK skips it).
-    const [aaScores, pprScores, interestScores] = scores;
-    for (let i = 0; i < eligibleCount; i++) {
-      const v = eligible[i];
-      const a = v * SLOTS;
-      const common = acc[a + COMMON];
-      const byFriends = acc[a + BY_FRIENDS];
-      aaScores[i] = common > 0 || byFriends > 0 ? acc[a + AA] + 1e-6 * (common + byFriends) : -Infinity;
-      const p = pprEstimate[v];
-      pprScores[i] = p > 0 ? p : -Infinity;
-      const cosine = acc[a + COSINE];
-      interestScores[i] = cosine > 0 ? cosine : -Infinity;
-    }
     for (let s = 0; s < NUM_SIGNALS; s++) {
       const top = topK(scores[s].subarray(0, eligibleCount), m);
       for (let r = 0; r < top.length; r++) {
         const v = eligible[top[r]];
         rank[s * n + v] = r;
-        if (mark[v] === IN_POOL) {
-          mark[v] = CHOSEN;
+        if ((mark[v] & CHOSEN) === 0) {
+          mark[v] |= CHOSEN;
           chosen.push(v);
         }
       }
@@ -287,6 +297,9 @@ export class CandidateFinder {
       interest: new Float32Array(count),
       followedByFriends: new Int32Array(count),
     };
+    // Who follows the user, flagged once: candidateFollowsUser without a search per candidate.
+    const followers = g.followers;
+    for (let i = followers.indptr[user]; i < followers.indptr[user + 1]; i++) isFollower[followers.indices[i]] = 1;
     const unranked = Math.log1p(m);
     const logRank = (s: number, v: number) => {
       const r = rank[s * n + v];
@@ -298,14 +311,13 @@ export class CandidateFinder {
       const dv = g.degree[v];
       const cn = acc[a + COMMON];
       const aa = acc[a + AA];
-      const cosine = acc[a + COSINE];
-      const viaFollows = mutualGraph ? cn : acc[a + BY_FRIENDS];
+      const cos = cosine[v];
+      const viaFollows = mutualGraph ? cn : byFriends[v];
       const p = pprEstimate[v];
       const hasInterests = interest !== null && interest.byUser.indptr[v + 1] > interest.byUser.indptr[v];
       const f = c * NUM_FEATURES;
       features[f] = Math.log1p(cn);
       features[f + 1] = Math.log1p(aa);
-      features[f + 2] = Math.log1p(acc[a + RA]);
       features[f + 3] = cn > 0 ? cn / (du + dv - cn) : 0;
       features[f + 4] = dv > 0 ? cn / dv : 0;
       features[f + 5] = du > 0 ? cn / du : 0;
@@ -317,40 +329,68 @@ export class CandidateFinder {
       features[f + 11] = maxAa > 0 ? aa / maxAa : 0;
       features[f + 12] = logRank(SIGNAL_AA, v);
       features[f + 13] = logRank(SIGNAL_PPR, v);
-      features[f + 14] = cosine;
+      features[f + 14] = cos;
       features[f + 15] = logRank(SIGNAL_INTEREST, v);
       features[f + 16] = userHasInterests ? 1 : 0;
       features[f + 17] = hasInterests ? 1 : 0;
-      features[f + 18] = rowHas(fo, v, user) ? 1 : 0;
+      features[f + 18] = isFollower[v];
       features[f + 19] = Math.log1p(viaFollows);
       // Paths of length 3 (u-a-b-v) end in one of v's neighbours b, reached by common[b]
       // 2-paths. L3 weighs a path by 1/sqrt(deg a * deg b) (Kovacs et al.'s L3 predictor).
+      // A neighbour b of both is a common neighbour: resource allocation adds 1 / deg b, and
+      // the circle features how embedded b is in the user's circle (b's friends who are the
+      // user's too: b's common count, paths[2b]).
       let paths3 = 0;
       let l3 = 0;
+      let ra = 0;
+      let circle = 0;
+      let circleShare = 0;
       for (let j = nbPtr[v]; j < nbPtr[v + 1]; j++) {
-        const b = 2 * nbIdx[j];
-        paths3 += paths[b];
-        l3 += paths[b + 1];
+        const b = nbIdx[j];
+        const flags = near[b];
+        if (flags === 0) continue;
+        const inCircle = paths[2 * b];
+        if (flags & TWO_HOP) {
+          paths3 += inCircle;
+          l3 += paths[2 * b + 1];
+        }
+        if (flags & NEIGHBOUR) {
+          const rw = raWeight[b];
+          ra += rw;
+          circle += inCircle;
+          circleShare += inCircle * rw;
+        }
       }
+      features[f + 2] = Math.log1p(ra);
       features[f + 20] = Math.log1p(paths3);
       features[f + 21] = Math.log1p(l3);
-      features[f + 22] = Math.log1p(acc[a + CIRCLE]);
-      features[f + 23] = Math.log1p(acc[a + CIRCLE_SHARE]);
+      features[f + 22] = Math.log1p(circle);
+      features[f + 23] = Math.log1p(circleShare);
       set.common[c] = cn;
-      set.interest[c] = cosine;
+      set.interest[c] = cos;
       set.followedByFriends[c] = viaFollows;
     }
 
     // Only signal top lists set ranks, and all their members are chosen.
     for (const v of chosen) for (let s = 0; s < NUM_SIGNALS; s++) rank[s * n + v] = -1;
+    for (let i = followers.indptr[user]; i < followers.indptr[user + 1]; i++) isFollower[followers.indices[i]] = 0;
+    for (let i = userStart; i < userEnd; i++) near[nbIdx[i]] = 0;
+    // Only the 2-hop users (the pool's first twoHop) have acc and paths entries.
     for (let i = 0; i < twoHop; i++) {
       const v = pool[i];
       paths[2 * v] = 0;
       paths[2 * v + 1] = 0;
+      near[v] = 0;
+      const a = v * SLOTS;
+      acc[a + COMMON] = 0;
+      acc[a + AA] = 0;
+      acc[a + WEIGHTED2] = 0;
     }
     for (let i = 0; i < poolSize; i++) {
       const v = pool[i];
-      for (let a = v * SLOTS; a < (v + 1) * SLOTS; a++) acc[a] = 0;
+      const flags = mark[v];
+      if (flags & VIA_FOLLOWS) byFriends[v] = 0;
+      if (flags & VIA_INTEREST) cosine[v] = 0;
       mark[v] = 0;
     }
     ppr.clear();

@@ -31,7 +31,7 @@ export function mutualFollows(numUsers: number, a: ArrayLike<number>, b: ArrayLi
   return graphCsr(numUsers, from, to);
 }
 
-/** Interactions of (user, item, value) triples; repeated pairs keep the sum of values. */
+/** Interactions of (user, item, value) triples; repeated pairs keep the sum of values, added in input order. */
 export function buildInteractions(
   numUsers: number,
   numItems: number,
@@ -39,21 +39,38 @@ export function buildInteractions(
   items: ArrayLike<number>,
   values: ArrayLike<number>,
 ): InteractionCsr {
-  const byPair = new Map<number, number>();
-  for (let e = 0; e < users.length; e++) {
-    const key = users[e] * numItems + items[e];
-    byPair.set(key, (byPair.get(key) ?? 0) + values[e]);
-  }
-  const keys = [...byPair.keys()].sort((x, y) => x - y);
+  // Two stable counting sorts (by item, then by user) order the triples by (user, item) with
+  // repeats in input order: linear, where a map of pairs and a sort of its keys were not.
+  const count = users.length;
+  const byItem = stableOrder(numItems, count, (e) => items[e], null);
+  const order = stableOrder(numUsers, count, (e) => users[e], byItem);
   const indptr = new Int32Array(numUsers + 1);
-  const indices = new Int32Array(keys.length);
-  const vals = new Float32Array(keys.length);
-  keys.forEach((key, i) => {
-    const u = Math.floor(key / numItems);
+  const indices = new Int32Array(count);
+  const vals = new Float32Array(count);
+  let w = 0;
+  for (let i = 0; i < count; ) {
+    const u = users[order[i]];
+    const item = items[order[i]];
+    // A repeated pair's values summed in a double and rounded once, as the map's running sum was.
+    let sum = 0;
+    for (; i < count && users[order[i]] === u && items[order[i]] === item; i++) sum += values[order[i]];
     indptr[u + 1]++;
-    indices[i] = key - u * numItems;
-    vals[i] = byPair.get(key)!;
-  });
+    indices[w] = item;
+    vals[w++] = sum;
+  }
   for (let u = 0; u < numUsers; u++) indptr[u + 1] += indptr[u];
-  return { numItems, indptr, indices, values: vals };
+  return { numItems, indptr, indices: indices.slice(0, w), values: vals.slice(0, w) };
+}
+
+/** Indices 0..count-1 (or those of `within`, in its order) stably sorted by key(e) in 0..keys-1. */
+function stableOrder(keys: number, count: number, key: (e: number) => number, within: Int32Array | null): Int32Array {
+  const start = new Int32Array(keys + 1);
+  for (let e = 0; e < count; e++) start[key(e) + 1]++;
+  for (let k = 0; k < keys; k++) start[k + 1] += start[k];
+  const out = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    const e = within ? within[i] : i;
+    out[start[key(e)]++] = e;
+  }
+  return out;
 }

@@ -46,7 +46,7 @@ export function createFriendSuggester(model: FriendModel, data: FriendTrainingDa
 
 /** The k best candidates, best first; fewer when the user's neighbourhood is smaller. Never throws for a valid index. */
 export function suggest(suggester: FriendSuggester, user: number, k: number, exclude?: SuggestExclusion): FriendSuggestion[] {
-  const { set, scores, order } = rank(suggester, user, k, exclude);
+  const { set, scores, order, firstSums } = rank(suggester, user, k, exclude);
   const friends = friendsOf(suggester.graph, user);
   return order.map((c) => ({
     user: set.candidates[c],
@@ -54,7 +54,7 @@ export function suggest(suggester: FriendSuggester, user: number, k: number, exc
     mutualFriends: intersectFriends(suggester.graph, friends, set.candidates[c]),
     followedByFriends: set.followedByFriends[c],
     interestSimilarity: set.interest[c],
-    reasons: explain(suggester, set, c, scores[c]),
+    reasons: explain(suggester, set, c, scores[c], firstSums),
   }));
 }
 
@@ -63,22 +63,39 @@ export function suggest(suggester: FriendSuggester, user: number, k: number, exc
  * friends, which a list does not keep and which cost a search per friend of the user.
  */
 export function suggestForList(suggester: FriendSuggester, user: number, k: number): Pick<FriendSuggestion, 'user' | 'score' | 'reasons'>[] {
-  const { set, scores, order } = rank(suggester, user, k);
-  return order.map((c) => ({ user: set.candidates[c], score: scores[c], reasons: explain(suggester, set, c, scores[c]) }));
+  const { set, scores, order, firstSums } = rank(suggester, user, k);
+  return order.map((c) => ({ user: set.candidates[c], score: scores[c], reasons: explain(suggester, set, c, scores[c], firstSums) }));
 }
 
-/** The user's candidates, their scores and the positions of the k best, best first. */
-function rank(suggester: FriendSuggester, user: number, k: number, exclude?: SuggestExclusion): { set: CandidateSet; scores: Float32Array; order: number[] } {
+/**
+ * Each candidate's first-layer sums from scoring, for its explanation: grown as needed and
+ * reused, since suggest() explains a user's candidates before it ranks anyone else.
+ */
+let firstSumsScratch = new Float64Array(0);
+
+/**
+ * The user's candidates, their scores and the positions of the k best, best first, with the
+ * candidates' first-layer sums (valid until the next call).
+ */
+function rank(
+  suggester: FriendSuggester,
+  user: number,
+  k: number,
+  exclude?: SuggestExclusion,
+): { set: CandidateSet; scores: Float32Array; order: number[]; firstSums: Float64Array } {
   const { graph, model, finder } = suggester;
   if (!Number.isInteger(user) || user < 0 || user >= graph.numUsers) throw new RangeError(`No user index ${user}`);
   const excludeFn = typeof exclude === 'function' ? exclude : exclude ? (v: number) => exclude.has(v) : undefined;
   const set = finder.find(user, excludeFn);
   const count = set.candidates.length;
-  const scores = scoreRows(model.ranker, set.features, count);
+  const needed = count * model.ranker.layers[0].outSize;
+  if (firstSumsScratch.length < needed) firstSumsScratch = new Float64Array(Math.max(needed, 2 * firstSumsScratch.length));
+  const firstSums = firstSumsScratch;
+  const scores = scoreRows(model.ranker, set.features, count, firstSums);
   const order = Array.from({ length: count }, (_, c) => c)
     .sort((a, b) => scores[b] - scores[a] || set.candidates[a] - set.candidates[b])
     .slice(0, Math.max(0, k));
-  return { set, scores, order };
+  return { set, scores, order, firstSums };
 }
 
 /** Scores for a whole candidate set (evaluation); aligned with set.candidates. */
@@ -122,7 +139,7 @@ const REASON_GROUPS = Object.keys(REASON_FEATURES) as ReasonGroup[];
 const REASON_COLUMNS = REASON_GROUPS.map((kind) => REASON_FEATURES[kind].map((name) => FEATURE_NAMES.indexOf(name)));
 const FOLLOWS_YOU_COLUMN = FEATURE_NAMES.indexOf('candidateFollowsUser');
 
-function explain(suggester: FriendSuggester, set: CandidateSet, c: number, score: number): FriendReason[] {
+function explain(suggester: FriendSuggester, set: CandidateSet, c: number, score: number, firstSums: Float64Array): FriendReason[] {
   const { ranker } = suggester.model;
   const row = set.features.subarray(c * NUM_FEATURES, (c + 1) * NUM_FEATURES);
   const present: Record<ReasonGroup, boolean> = {
@@ -138,6 +155,8 @@ function explain(suggester: FriendSuggester, set: CandidateSet, c: number, score
     set.features,
     c * NUM_FEATURES,
     groups.map((g) => REASON_COLUMNS[g]),
+    firstSums,
+    c * ranker.layers[0].outSize,
   );
   const reasons: FriendReason[] = [];
   groups.forEach((g, i) => {

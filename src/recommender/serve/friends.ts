@@ -119,7 +119,8 @@ export class LoadedFriendModel {
   suggest(userId: number, count: number, exclude: Set<number>): FriendSuggestion[] {
     const user = this.userIndex.get(userId);
     if (user === undefined) return [];
-    const excluded = (index: number) => exclude.has(this.userIds[index]);
+    // No function to call per pool member when nothing is excluded (evaluation's case).
+    const excluded = exclude.size > 0 ? (index: number) => exclude.has(this.userIds[index]) : undefined;
     return suggest(this.suggester, user, count, excluded).map((s) => ({
       userId: this.userIds[s.user],
       score: s.score,
