@@ -65,6 +65,38 @@ class BoundedHeap {
   }
 }
 
+/**
+ * The same heap for per-request selections, drained best first into buffers it keeps:
+ * candidate generation runs several selections per user, and fresh arrays per drain were a
+ * large share of its cost. It keeps exactly what TopKSelector (items/neighbours.ts) keeps.
+ */
+export class TopK extends BoundedHeap {
+  /** After drain(): the kept pairs, best first (value descending, then index ascending). */
+  readonly indices: Int32Array;
+  readonly values: Float64Array;
+  count = 0;
+
+  constructor(k: number) {
+    super(k);
+    this.indices = new Int32Array(k);
+    this.values = new Float64Array(k);
+  }
+
+  push(index: number, value: number): void {
+    this.offer(index, value);
+  }
+
+  /** Fills indices/values and empties the heap for the next selection. */
+  drain(): void {
+    const n = this.size;
+    sortBestFirst(this.idx, this.val, n);
+    this.indices.set(this.idx.subarray(0, n));
+    this.values.set(this.val.subarray(0, n));
+    this.count = n;
+    this.size = 0;
+  }
+}
+
 /** Below this length a range is finished by insertion sort. */
 const INSERTION_MAX = 16;
 

@@ -9,7 +9,7 @@ import { rowPosition } from '../sparse';
 import type { UserHistory } from './data';
 import type { NeighbourLists } from './neighbours';
 import type { ItemModel } from './model';
-import { TopK } from './select';
+import { TopK } from '../top-k';
 import { SocialSignal } from './social';
 import { UserKnnSignal } from './userknn';
 

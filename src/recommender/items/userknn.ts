@@ -4,7 +4,7 @@
  * Cost is the size of the history items' user lists plus the neighbours' rows.
  */
 import type { Csr } from '../sparse';
-import { TopK } from './select';
+import { TopK } from '../top-k';
 
 export class UserKnnSignal {
   readonly score: Float32Array;

@@ -1,5 +1,5 @@
 import { TopKSelector } from '../../../src/recommender/items/neighbours';
-import { TopK } from '../../../src/recommender/items/select';
+import { TopK } from '../../../src/recommender/top-k';
 
 describe('TopK', () => {
   it('keeps and orders exactly what TopKSelector does, ties at the cut included', () => {
