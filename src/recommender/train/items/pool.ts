@@ -42,10 +42,11 @@ export function createTrainingPool(threads = Math.min(MAX_THREADS, os.availableP
     fitSources: (data, config) => run({ task: 'fitSources', data, config }),
     async lists(model, histories) {
       const half = Math.ceil(histories.length / 2);
-      const far = run<StoredLists>({ task: 'lists', model, histories: histories.slice(half) });
+      const halves = [histories.slice(0, half), histories.slice(half)];
+      const far = run<StoredLists>({ task: 'lists', model, histories: halves[1] });
       far.catch(() => undefined);
-      const near = LoadedItemModel.precompute(model, histories.slice(0, half));
-      return joinLists(model.numUsers, [near, await far], [histories.slice(0, half), histories.slice(half)]);
+      const near = LoadedItemModel.precompute(model, halves[0]);
+      return joinLists(model.numUsers, [near, await far], halves);
     },
     close: () => pool.destroy(),
   };
