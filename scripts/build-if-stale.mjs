@@ -1,5 +1,6 @@
-// `npm start` runs this first: rebuilds dist/ only when a source is newer than the last build,
-// so a start after install (postinstall builds) goes straight to `node dist/src/server.js`.
+// `npm start`, `npm run train` and `npm run import` run this first: rebuilds dist/ only when a
+// source is newer than the last build, so a run after install (postinstall builds) goes
+// straight to dist/ (the training processes and threads then load no TypeScript loader either).
 // Plain JavaScript so that the check itself costs no TypeScript loader start-up.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';

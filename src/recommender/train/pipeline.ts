@@ -102,16 +102,14 @@ export async function runTrainJob(job: PreparedJob, progress: Progress = () => {
       // The validation fifth only measures the recipe. The version that serves is trained the
       // same way on every pair, reusing the settings tuned above; its ranker learns how the
       // sources fitted on the training part (the measured fit's, not fitted again) predict the
-      // validation fifth, which is the same size of carve-out as tuning's own. Its full fit
-      // starts on the pool at once and runs while this thread evaluates.
+      // validation fifth, which is the same size of carve-out as tuning's own. The gate's
+      // evaluation and the refit's full fit run on the pool while this thread trains that ranker.
+      const evaluateStart = Date.now();
+      const evaluating = pool.evaluate(measured.model, s, split).then((m) => ((stageMs.evaluate = Date.now() - evaluateStart), m));
+      evaluating.catch(() => undefined);
       const carveOut = { fit: data, validation: split.byUser, sources: measured.model };
-      const refitStart = Date.now();
-      const refitting = trainItemModel(itemTrainingData(s), { ...measured.report.config, tune: false }, { given: carveOut, pool });
-      refitting.catch(() => undefined);
-      const metrics = await timed('evaluate', () => evaluateItemModel(new LoadedItemModel(measured.model, s.userIds, s.itemIds), s, split));
-      progress('refit');
-      const refit = await refitting;
-      stageMs.refit = Date.now() - refitStart;
+      const refit = await timed('refit', () => trainItemModel(itemTrainingData(s), { ...measured.report.config, tune: false }, { given: carveOut, pool }));
+      const metrics = await evaluating;
       addParts('train', measured.report.millis);
       addParts('refit', refit.report.millis);
       // Every user's list as serving would rank it from their state in this snapshot.

@@ -12,6 +12,9 @@ import type { Interactions, ItemTrainingData } from '../../items/data';
 import type { ItemModel, ItemModelConfig } from '../../items/model';
 import type { CanonicalHistory, StoredLists } from '../../items/stored-lists';
 import { LoadedItemModel } from '../../serve/items';
+import type { Snapshot } from '../../snapshot';
+import type { ItemSplit } from '../data';
+import type { ValidationMetrics } from '../evaluate';
 import type { PoolTask } from './pool-thread';
 import type { ItemItemFit } from './trainer';
 
@@ -20,6 +23,8 @@ export interface TrainingPool {
   fitSources(data: ItemTrainingData, config: ItemModelConfig): Promise<ItemModel>;
   /** Every user's stored list (LoadedItemModel.precompute), half of them ranked on a pool thread. */
   lists(model: ItemModel, histories: CanonicalHistory[]): Promise<StoredLists>;
+  /** evaluateItemModel of `model` as it would serve the snapshot's users. */
+  evaluate(model: ItemModel, snapshot: Snapshot, split: ItemSplit): Promise<ValidationMetrics>;
   close(): Promise<void>;
 }
 
@@ -48,6 +53,7 @@ export function createTrainingPool(threads = Math.min(MAX_THREADS, os.availableP
       const near = LoadedItemModel.precompute(model, halves[0]);
       return joinLists(model.numUsers, [near, await far], halves);
     },
+    evaluate: (model, snapshot, split) => run({ task: 'evaluate', model, snapshot, split }),
     close: () => pool.destroy(),
   };
 }

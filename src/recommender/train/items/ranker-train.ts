@@ -162,10 +162,11 @@ function* batches(pool: RowPool, config: RankerTrainConfig, rng: Rng): Generator
     const batch = rows.subarray(at, at + config.batchRows);
     const xs = new Float32Array(batch.length * f);
     const ys = new Float32Array(batch.length);
-    batch.forEach((r, b) => {
-      xs.set(pool.z.subarray(r * f, (r + 1) * f), b * f);
+    for (let b = 0; b < batch.length; b++) {
+      const r = batch[b];
+      for (let j = 0; j < f; j++) xs[b * f + j] = pool.z[r * f + j];
       ys[b] = pool.labels[r];
-    });
+    }
     yield { xs, ys, rows: batch.length };
   }
 }
@@ -250,26 +251,49 @@ export function stoppingQuality(examples: RankerExample[], weights: RankerWeight
 
 /** stoppingQuality given every candidate's score, the examples' candidates one after another. */
 function qualityOfScores(examples: RankerExample[], all: Float32Array | Float64Array): Float64Array {
+  // Only the first 20 of each ranking count: they are selected, not the whole list sorted.
+  const top = new Int32Array(20);
   let at = 0;
   return Float64Array.from(examples, (e) => {
     const count = e.labels.length;
     const start = at;
     at += count;
     const scores = all.subarray(start, at);
-    const order = Array.from({ length: count }, (_, c) => c).sort((a, b) => scores[b] - scores[a] || a - b);
+    const kept = rankedHead(scores, top);
     const positives = e.labels.reduce((a, l) => a + l, 0);
     let total = 0;
     for (const k of [10, 20]) {
       let hits = 0;
       let dcg = 0;
       let idcg = 0;
-      for (let r = 0; r < Math.min(k, count); r++) {
-        hits += e.labels[order[r]];
-        dcg += e.labels[order[r]] / Math.log2(r + 2);
+      for (let r = 0; r < Math.min(k, kept); r++) {
+        hits += e.labels[top[r]];
+        dcg += e.labels[top[r]] / Math.log2(r + 2);
       }
       for (let r = 0; r < Math.min(k, positives); r++) idcg += 1 / Math.log2(r + 2);
       total += hits / Math.min(k, positives) + dcg / idcg;
     }
     return total / 4;
   });
+}
+
+/**
+ * The first top.length candidates by score, higher first and then lower index (the order a
+ * full sort by that rule gives), into `top`; returns how many there are.
+ */
+function rankedHead(scores: Float32Array | Float64Array, top: Int32Array): number {
+  let size = 0;
+  for (let c = 0; c < scores.length; c++) {
+    const s = scores[c];
+    // A later candidate goes after every kept one it does not beat strictly.
+    if (size === top.length && !(s > scores[top[size - 1]])) continue;
+    let r = Math.min(size, top.length - 1);
+    while (r > 0 && s > scores[top[r - 1]]) {
+      top[r] = top[r - 1];
+      r--;
+    }
+    top[r] = c;
+    if (size < top.length) size++;
+  }
+  return size;
 }

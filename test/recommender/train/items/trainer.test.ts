@@ -1,8 +1,8 @@
 import { MetricsAccumulator } from '../../../../src/recommender/eval/metrics';
 import { heldOutByUser, holdOut } from '../../../../src/recommender/eval/split';
 import { buildInteractions } from '../../../../src/recommender/items/data';
-import type { ItemModel } from '../../../../src/recommender/items/model';
-import { trainItemModel } from '../../../../src/recommender/train/items/trainer';
+import { resolveConfig, type ItemModel } from '../../../../src/recommender/items/model';
+import { carveValidation, trainItemModel, tuneItemItem } from '../../../../src/recommender/train/items/trainer';
 import { explainItems, recommendItems } from '../../../../src/recommender/items/scoring';
 import { socialCircle } from '../../../../src/recommender/items/social';
 import { plantedCommunities, trainingData } from '../../items/synthetic';
@@ -86,5 +86,21 @@ describe('item model on planted communities', () => {
       const items = recommendItems(cold, { items: [0, 1, 2, 3, 4, 5] }, { count: 40 }).map((r) => r.item);
       expect(items).toContain(29);
     });
+  });
+});
+
+describe('lambda search', () => {
+  it('stops at a lambda whose two lattice neighbours were tried and lost', async () => {
+    const { config, trials } = await tuneItemItem([carveValidation(data, 3)], resolveConfig({}));
+    const plain = trials.filter((t) => !('boost' in t.setting));
+    // Every tried lambda is 100 * sqrt(2)^k, listed by k.
+    const steps = plain.map((t) => Math.round(2 * Math.log2(t.setting.lambda / 100)));
+    plain.forEach((t, i) => expect(t.setting.lambda).toBeCloseTo(100 * Math.SQRT2 ** steps[i], 6));
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    const chosen = Math.round(2 * Math.log2(config.itemItem.lambda / 100));
+    const objective = (k: number) => plain[steps.indexOf(k)]?.objective;
+    expect(objective(chosen - 1)).toBeLessThanOrEqual(objective(chosen));
+    expect(objective(chosen + 1)).toBeLessThanOrEqual(objective(chosen));
+    expect(Math.max(...plain.map((t) => t.objective))).toBe(objective(chosen));
   });
 });
