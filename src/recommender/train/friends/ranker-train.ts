@@ -8,6 +8,7 @@ import type * as Tf from '@tensorflow/tfjs';
 import { Rng, seededRng, shuffle } from '../../eval/rng';
 import { loadTf } from '../../tf-backend';
 import { DenseLayer, Ranker } from '../../friends/ranker';
+import { trainableMatMul } from '../matmul';
 
 /** Candidate lists of training users: group g's rows are groupOffsets[g] .. groupOffsets[g+1]. */
 export interface RankerTrainingSet {
@@ -61,6 +62,7 @@ export async function trainRanker(set: RankerTrainingSet, options: RankerOptions
     b: tf.variable(start ? tf.tensor1d(start.layers[i].bias) : tf.zeros([out])),
   }));
   const optimizer = tf.train.adam(options.learningRate);
+  const matMul = trainableMatMul(tf);
   const batchesPerEpoch = Math.ceil(groups.length / options.batchGroups);
   const epochs = Math.max(1, Math.min(options.epochs, Math.ceil(options.maxSteps / batchesPerEpoch)));
   // Stochastic weight averaging over the second half of the steps: the mean of the weights
@@ -84,7 +86,7 @@ export async function trainRanker(set: RankerTrainingSet, options: RankerOptions
         optimizer.minimize(() => {
           let h: Tf.Tensor2D = x;
           variables.forEach(({ w, b }, i) => {
-            h = tf.add(tf.matMul(h, w), b);
+            h = tf.add(matMul(h, w), b);
             if (i < variables.length - 1) h = tf.relu(h);
           });
           const scores = tf.reshape(h, [batch.length, width]) as Tf.Tensor2D;

@@ -13,6 +13,7 @@ import { loadTf } from '../../tf-backend';
 import { F } from '../../items/features';
 import type { RankerSettings } from '../../items/model';
 import { scoreCandidates, type RankerWeights } from '../../items/ranker';
+import { trainableMatMul } from '../matmul';
 
 export interface RankerExample {
   /** count x numFeatures. */
@@ -63,6 +64,7 @@ export async function trainRanker(
   const b2 = tf.variable(tf.tensor1d([Math.log(rate / (1 - rate))]));
   const linear = tf.variable(tf.tensor2d(start, [numFeatures, 1]));
   const optimizer = tf.train.adam(config.learningRate);
+  const matMul = trainableMatMul(tf);
   const snapshot = (): RankerWeights => ({
     numFeatures,
     hidden,
@@ -100,7 +102,7 @@ export async function trainRanker(
         const x = tf.tensor2d(batch.xs, [batch.rows, numFeatures]);
         const y = tf.tensor2d(batch.ys, [batch.rows, 1]);
         return optimizer.minimize(() => {
-          const logits = tf.relu(x.matMul(w1).add(b1)).matMul(w2).add(x.matMul(linear)).add(b2);
+          const logits = matMul(tf.relu(matMul(x, w1).add(b1)), w2).add(matMul(x, linear)).add(b2);
           // sigmoid cross-entropy, stably: relu(z) - y z + log(1 + e^-|z|)
           const ce = logits.relu().sub(logits.mul(y)).add(logits.abs().neg().exp().log1p()).mean();
           return ce.add(w1.square().sum().mul(config.l2)).asScalar();
