@@ -13,10 +13,12 @@ export function seededRng(seed: number): Rng {
 }
 
 /** Fisher-Yates shuffle in place. */
-export function shuffle<T>(values: T[], rng: Rng): T[] {
+export function shuffle<A extends { length: number; [index: number]: unknown }>(values: A, rng: Rng): A {
   for (let i = values.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));
-    [values[i], values[j]] = [values[j], values[i]];
+    const kept = values[i];
+    values[i] = values[j];
+    values[j] = kept;
   }
   return values;
 }

@@ -33,8 +33,8 @@ export interface EaseConfig {
   maxItems?: number;
 }
 
-/** Above this many items the dual form gathers all of C per row (its n x n float64 copy would pass 128 MB). */
-const SYMMETRIC_MAX_ITEMS = 4096;
+/** Above this many items the dual form gathers all of C per row (its n x n float32 copy would pass 256 MB). */
+const SYMMETRIC_MAX_ITEMS = 8192;
 
 /** The size of the dense matrix EASE would invert, and which form it would use. */
 export function easeDimension(x: Interactions, minSupport: number, maxItems?: number): { form: 'primal' | 'dual'; dim: number } {
@@ -127,9 +127,14 @@ export function fitEase(
   mirrorLower(k, m);
   for (let a = 0; a < m; a++) k[a * m + a] += 1;
   inverse(k, m);
+  // matMulSpdInverse's K^-1 is symmetric only to float32 rounding; the mean of its two
+  // triangles is as close to the true inverse, and makes C exactly symmetric (below).
+  symmetrize(k, m);
 
   // Rows in blocks of four: y_b = K^-1 x_i for each, then c_ij = sum_{u in j} y_b[u] x_uj by
-  // gathering along item columns, so each column index is read once for four rows.
+  // gathering along item columns, so each column index is read once for four rows. Binary
+  // data (every value 1, as training's positives are) skips the values: the same sums.
+  const unit = colVal.every((v) => v === 1);
   const ys = [0, 1, 2, 3].map(() => new Float64Array(m));
   const cs = [0, 1, 2, 3].map(() => new Float64Array(n));
   /** cs[b][t] = c_{s0+b, t} for t in [from, n). */
@@ -144,6 +149,10 @@ export function fitEase(
       let p = colPtr[s0 + b];
       for (; p + 3 < end; p += 4) {
         const [r0, r1, r2, r3] = [colUser[p] * m, colUser[p + 1] * m, colUser[p + 2] * m, colUser[p + 3] * m];
+        if (unit) {
+          for (let a = 0; a < m; a++) y[a] += k[r0 + a] + k[r1 + a] + k[r2 + a] + k[r3 + a];
+          continue;
+        }
         const [v0, v1, v2, v3] = [colVal[p], colVal[p + 1], colVal[p + 2], colVal[p + 3]];
         for (let a = 0; a < m; a++) y[a] += v0 * k[r0 + a] + v1 * k[r1 + a] + v2 * k[r2 + a] + v3 * k[r3 + a];
       }
@@ -160,13 +169,24 @@ export function fitEase(
       let a1 = 0;
       let a2 = 0;
       let a3 = 0;
-      for (let p = colPtr[t]; p < colPtr[t + 1]; p++) {
-        const u = colUser[p];
-        const v = colVal[p];
-        a0 += y0[u] * v;
-        a1 += y1[u] * v;
-        a2 += y2[u] * v;
-        a3 += y3[u] * v;
+      const end = colPtr[t + 1];
+      if (unit) {
+        for (let p = colPtr[t]; p < end; p++) {
+          const u = colUser[p];
+          a0 += y0[u];
+          a1 += y1[u];
+          a2 += y2[u];
+          a3 += y3[u];
+        }
+      } else {
+        for (let p = colPtr[t]; p < end; p++) {
+          const u = colUser[p];
+          const v = colVal[p];
+          a0 += y0[u] * v;
+          a1 += y1[u] * v;
+          a2 += y2[u] * v;
+          a3 += y3[u] * v;
+        }
       }
       c0[t] = a0;
       c1[t] = a1;
@@ -178,13 +198,11 @@ export function fitEase(
   const factor = new Float64Array(n);
   const setFactor = (s: number, css: number) => (factor[s] = lambdas[s] / (lambdas[s] - css));
 
-  // C is symmetric when K^-1 is: then each block's rows are gathered from its first row on
-  // (half the gathering), the rest mirrored, and c_jj taken on the way. The float64 inverse
-  // is exactly symmetric; matMulSpdInverse's only to float32 rounding, and mirroring moves
-  // its C by that much, which on Last.fm sufficed to change where the ranker's early stopping
-  // stopped, so there C is gathered in full as it was.
-  if (n <= symmetricMaxItems && isSymmetric(k, m)) {
-    const c = new Float64Array(n * n);
+  // C is symmetric as K^-1 is: each block's rows are gathered from its first row on (half the
+  // gathering), the rest mirrored, and c_jj taken on the way. Kept in float32 (K^-1 from
+  // matMulSpdInverse is no more precise), so Last.fm's C (6,953 items) takes 190 MB.
+  if (n <= symmetricMaxItems) {
+    const c = new Float32Array(n * n);
     for (let s0 = 0; s0 < n; s0 += 4) {
       const rows = gatherBlock(s0, s0);
       for (let b = 0; b < rows; b++) c.set(cs[b].subarray(s0), (s0 + b) * n + s0);
@@ -199,7 +217,7 @@ export function fitEase(
     return builder.build();
   }
 
-  // c_jj = x_j^T K^-1 x_j over both triangles: matMulSpdInverse's K^-1 is symmetric only to float32 rounding.
+  // c_jj = x_j^T K^-1 x_j.
   for (let s = 0; s < n; s++) {
     let css = 0;
     for (let p = colPtr[s]; p < colPtr[s + 1]; p++) {
@@ -220,36 +238,27 @@ export function fitEase(
   return builder.build();
 }
 
-/** Tile of the mirroring copies and the symmetry check: a square of both triangles stays in cache. */
+/** Tile of the mirroring copies: a square of both triangles stays in cache. */
 const MIRROR_TILE = 32;
 
-/** Copies the lower triangle of row-major `a` onto the upper one (`fromLower`) or the upper onto the lower. */
-function mirror(a: Float64Array, m: number, fromLower: boolean): void {
+/** Sets both triangles of row-major `a` to its lower one's entries, its upper one's, or their mean. */
+function mirror(a: Float64Array | Float32Array, m: number, from: 'lower' | 'upper' | 'mean'): void {
   for (let i0 = 0; i0 < m; i0 += MIRROR_TILE) {
     for (let j0 = 0; j0 <= i0; j0 += MIRROR_TILE) {
       for (let i = i0; i < Math.min(i0 + MIRROR_TILE, m); i++) {
         for (let j = j0; j < Math.min(j0 + MIRROR_TILE, i); j++) {
-          if (fromLower) a[j * m + i] = a[i * m + j];
-          else a[i * m + j] = a[j * m + i];
+          if (from === 'lower') a[j * m + i] = a[i * m + j];
+          else if (from === 'upper') a[i * m + j] = a[j * m + i];
+          else a[i * m + j] = a[j * m + i] = (a[i * m + j] + a[j * m + i]) / 2;
         }
       }
     }
   }
 }
 
-function isSymmetric(a: Float64Array, m: number): boolean {
-  for (let i0 = 0; i0 < m; i0 += MIRROR_TILE) {
-    for (let j0 = 0; j0 <= i0; j0 += MIRROR_TILE) {
-      for (let i = i0; i < Math.min(i0 + MIRROR_TILE, m); i++) {
-        for (let j = j0; j < Math.min(j0 + MIRROR_TILE, i); j++) if (a[i * m + j] !== a[j * m + i]) return false;
-      }
-    }
-  }
-  return true;
-}
-
-const mirrorLower = (a: Float64Array, m: number) => mirror(a, m, true);
-const mirrorUpper = (a: Float64Array, m: number) => mirror(a, m, false);
+const mirrorLower = (a: Float64Array, m: number) => mirror(a, m, 'lower');
+const mirrorUpper = (a: Float32Array, m: number) => mirror(a, m, 'upper');
+const symmetrize = (a: Float64Array, m: number) => mirror(a, m, 'mean');
 
 function activeSets(x: Interactions, minSupport: number, maxItems = Infinity) {
   const numItems = x.byItem.indptr.length - 1;

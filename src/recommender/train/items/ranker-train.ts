@@ -159,15 +159,18 @@ interface Batch {
 /** Every positive and a fresh sample of negatives, shuffled, in batches. */
 function* batches(pool: RowPool, config: RankerTrainConfig, rng: Rng): Generator<Batch> {
   const rows = sampleRows(pool, config.rowsPerEpoch, rng);
-  const f = pool.numFeatures;
+  const { numFeatures: f, z, labels } = pool;
+  // One pair of buffers for every batch: a batch's tensors are used up before the next is filled.
+  const xsAll = new Float32Array(Math.min(rows.length, config.batchRows) * f);
+  const ysAll = new Float32Array(Math.min(rows.length, config.batchRows));
   for (let at = 0; at < rows.length; at += config.batchRows) {
     const batch = rows.subarray(at, at + config.batchRows);
-    const xs = new Float32Array(batch.length * f);
-    const ys = new Float32Array(batch.length);
+    const xs = xsAll.subarray(0, batch.length * f);
+    const ys = ysAll.subarray(0, batch.length);
     for (let b = 0; b < batch.length; b++) {
       const r = batch[b];
-      for (let j = 0; j < f; j++) xs[b * f + j] = pool.z[r * f + j];
-      ys[b] = pool.labels[r];
+      xs.set(z.subarray(r * f, (r + 1) * f), b * f);
+      ys[b] = labels[r];
     }
     yield { xs, ys, rows: batch.length };
   }
@@ -231,10 +234,12 @@ function flatten(examples: RankerExample[], numFeatures: number): RowPool {
 /** Every positive plus uniformly sampled negatives up to `target` rows, shuffled. */
 function sampleRows(pool: RowPool, target: number, rng: Rng): Int32Array {
   const wanted = Math.max(0, Math.min(pool.negatives.length, target - pool.positives.length));
-  const rows = Array.from(pool.positives);
+  const rows = new Int32Array(pool.positives.length + pool.negatives.length);
+  rows.set(pool.positives);
+  let size = pool.positives.length;
   const rate = wanted / Math.max(1, pool.negatives.length);
-  for (const r of pool.negatives) if (rng() < rate) rows.push(r);
-  return Int32Array.from(shuffle(rows, rng));
+  for (let n = 0; n < pool.negatives.length; n++) if (rng() < rate) rows[size++] = pool.negatives[n];
+  return shuffle(rows.subarray(0, size), rng);
 }
 
 /**
