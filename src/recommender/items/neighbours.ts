@@ -21,6 +21,7 @@ export class TopKSelector {
   private size = 0;
   private heaped = false;
   private scratch = new Float64Array(0);
+  private positions = new Int32Array(0);
 
   /** `byMagnitude` ranks by |value| (keeps strong negative weights) instead of by value. */
   constructor(
@@ -82,9 +83,8 @@ export class TopKSelector {
       this.pushAll(values, count, skip);
       return;
     }
-    if (this.scratch.length < count) this.scratch = new Float64Array(count);
-    const keys = this.scratch;
-    const byMagnitude = this.byMagnitude;
+    if (this.scratch.length < count) [this.scratch, this.positions] = [new Float64Array(count), new Int32Array(count)];
+    const { scratch: keys, positions, byMagnitude } = this;
     // Every 4th key: about k/4 of them lie above the k-th largest; the cut takes a margin
     // of a few standard deviations more, so that almost always at least k keys pass it.
     let sampled = 0;
@@ -92,30 +92,33 @@ export class TopKSelector {
     const expected = (sampled * k) / offered;
     const rank = Math.min(sampled, Math.ceil(expected + 4 * Math.sqrt(expected) + 4));
     const sampleCut = kthLargest(keys, sampled, rank);
+    // The candidates' positions in row order. NaN keys fail every comparison: a row with one
+    // (or a NaN cut) is pushed in full.
     let candidates = 0;
-    for (let t = 0; t < count; t++) {
-      const r = byMagnitude ? Math.abs(values[t]) : values[t];
-      if (r >= sampleCut && t !== skip) keys[candidates++] = r;
-    }
-    // NaN keys fail every comparison: they never pass a cut, and the cut is then pushed around them.
-    if (!(candidates >= k) || sampleCut !== sampleCut) {
-      this.pushAll(values, count, skip);
-      return;
-    }
-    const cut = kthLargest(keys, candidates, k);
-    let atOrAbove = 0;
-    let nan = false;
+    let nan = sampleCut !== sampleCut;
     for (let t = 0; t < count; t++) {
       if (t === skip) continue;
       const r = byMagnitude ? Math.abs(values[t]) : values[t];
-      if (r >= cut) atOrAbove++;
+      if (r >= sampleCut) positions[candidates++] = t;
       else if (r !== r) nan = true;
     }
-    if (atOrAbove !== k || nan) {
+    if (!(candidates >= k) || nan) {
       this.pushAll(values, count, skip);
       return;
     }
-    for (let t = 0; t < count; t++) if (t !== skip && (byMagnitude ? Math.abs(values[t]) : values[t]) >= cut) this.push(t, values[t]);
+    for (let c = 0; c < candidates; c++) keys[c] = byMagnitude ? Math.abs(values[positions[c]]) : values[positions[c]];
+    const cut = kthLargest(keys, candidates, k);
+    // The cut is at or above the sample's, so every key at or above it is a candidate.
+    let atOrAbove = 0;
+    for (let c = 0; c < candidates; c++) if ((byMagnitude ? Math.abs(values[positions[c]]) : values[positions[c]]) >= cut) atOrAbove++;
+    if (atOrAbove !== k) {
+      this.pushAll(values, count, skip);
+      return;
+    }
+    for (let c = 0; c < candidates; c++) {
+      const t = positions[c];
+      if ((byMagnitude ? Math.abs(values[t]) : values[t]) >= cut) this.push(t, values[t]);
+    }
   }
 
   private pushAll(values: Float64Array, count: number, skip: number): void {

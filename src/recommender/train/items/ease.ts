@@ -246,11 +246,10 @@ function mirror(a: Float64Array | Float32Array, m: number, from: 'lower' | 'uppe
   for (let i0 = 0; i0 < m; i0 += MIRROR_TILE) {
     for (let j0 = 0; j0 <= i0; j0 += MIRROR_TILE) {
       for (let i = i0; i < Math.min(i0 + MIRROR_TILE, m); i++) {
-        for (let j = j0; j < Math.min(j0 + MIRROR_TILE, i); j++) {
-          if (from === 'lower') a[j * m + i] = a[i * m + j];
-          else if (from === 'upper') a[i * m + j] = a[j * m + i];
-          else a[i * m + j] = a[j * m + i] = (a[i * m + j] + a[j * m + i]) / 2;
-        }
+        const end = Math.min(j0 + MIRROR_TILE, i);
+        if (from === 'lower') for (let j = j0; j < end; j++) a[j * m + i] = a[i * m + j];
+        else if (from === 'upper') for (let j = j0; j < end; j++) a[i * m + j] = a[j * m + i];
+        else for (let j = j0; j < end; j++) a[i * m + j] = a[j * m + i] = (a[i * m + j] + a[j * m + i]) / 2;
       }
     }
   }
