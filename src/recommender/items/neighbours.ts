@@ -39,13 +39,10 @@ export class TopKSelector {
   }
 
   push(index: number, value: number): void {
-    const { idx, val, key, k } = this;
+    const { key, k } = this;
     const rank = this.byMagnitude ? Math.abs(value) : value;
     if (this.size < k) {
-      const i = this.size++;
-      idx[i] = index;
-      val[i] = value;
-      key[i] = rank;
+      this.place(this.size++, index, value, rank);
       return;
     }
     if (k === 0) return;
@@ -57,14 +54,10 @@ export class TopKSelector {
       if (l >= k) break;
       const c = l + 1 < k && key[l + 1] < key[l] ? l + 1 : l;
       if (key[c] >= rank) break;
-      idx[i] = idx[c];
-      val[i] = val[c];
-      key[i] = key[c];
+      this.move(c, i);
       i = c;
     }
-    idx[i] = index;
-    val[i] = value;
-    key[i] = rank;
+    this.place(i, index, value, rank);
   }
 
   /**
@@ -137,23 +130,29 @@ export class TopKSelector {
   private heapify(): void {
     const { idx, val, key } = this;
     for (let t = 1; t < this.size; t++) {
-      const index = idx[t];
-      const value = val[t];
-      const rank = key[t];
+      const [index, value, rank] = [idx[t], val[t], key[t]];
       let i = t;
       while (i > 0) {
         const p = (i - 1) >> 1;
         if (key[p] <= rank) break;
-        idx[i] = idx[p];
-        val[i] = val[p];
-        key[i] = key[p];
+        this.move(p, i);
         i = p;
       }
-      idx[i] = index;
-      val[i] = value;
-      key[i] = rank;
+      this.place(i, index, value, rank);
     }
     this.heaped = true;
+  }
+
+  private place(i: number, index: number, value: number, rank: number): void {
+    this.idx[i] = index;
+    this.val[i] = value;
+    this.key[i] = rank;
+  }
+
+  private move(from: number, to: number): void {
+    this.idx[to] = this.idx[from];
+    this.val[to] = this.val[from];
+    this.key[to] = this.key[from];
   }
 }
 
