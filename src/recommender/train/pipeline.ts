@@ -13,12 +13,11 @@ import { serialize as serializeItemModel } from '../items/artifact';
 import { trainItemModel } from './items/trainer';
 import { createTrainingPool } from './items/pool';
 import { LoadedFriendModel } from '../serve/friends';
-import { LoadedItemModel } from '../serve/items';
 import { loadTf } from '../tf-backend';
 import type { Snapshot, Watermark } from '../snapshot';
 import { friendTrainingData, itemTrainingData, servingHistories } from '../model-inputs';
 import { fixedFriendSplit, fixedItemSplit } from './data';
-import { evaluateFriendModel, evaluateItemModel, type ValidationMetrics } from './evaluate';
+import { evaluateFriendModel, type ValidationMetrics } from './evaluate';
 
 /** What a run starts from once its data is read. */
 export interface PreparedJob {

@@ -383,9 +383,9 @@ export async function tuneItemItem(
     const run = async (steps: number[]) => (await round(steps.map((k) => ({ lambda: lambda(k) })))).forEach((t, r) => tried.set(steps[r], t));
     await run(LAMBDA_START);
     const byStep = () => [...tried].sort((a, b) => a[0] - b[0]);
+    const inRange = (k: number) => k >= LAMBDA_STEPS.min && k <= LAMBDA_STEPS.max;
     for (;;) {
       const [best] = byStep().reduce((a, b) => (b[1].objective > a[1].objective ? b : a));
-      const inRange = (k: number) => k >= LAMBDA_STEPS.min && k <= LAMBDA_STEPS.max;
       const untried = [best - 1, best + 1].filter((k) => inRange(k) && !tried.has(k));
       if (untried.length === 0) break;
       const beyond = untried.length === 1 ? 2 * untried[0] - best : NaN;
