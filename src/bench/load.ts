@@ -63,6 +63,12 @@ export interface LoadResult {
    * changes this, so small per-request costs show here first.
    */
   cpuMsPerRequest: number | null;
+  /**
+   * The trivial scenario around this run (the mean of its runs just before and just after),
+   * when the caller bracketed it so: the ratios to trivial are taken against it, so that the
+   * host's speed drifting between scenarios cancels out of them.
+   */
+  baseline?: { requestsPerSecond: number; p99Ms: number };
 }
 
 export async function runLoad(scenario: Scenario, options: LoadOptions): Promise<LoadResult> {

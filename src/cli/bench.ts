@@ -97,6 +97,34 @@ async function measure(server: ServerUnderTest, scenario: Scenario, options: Loa
   return result;
 }
 
+/**
+ * Every scenario between two runs of trivial, so each is compared with the API's floor as
+ * measured minutes apart at most: a shared host's speed moved by a fifth between scenarios
+ * of one run (Last.fm, 2026-12-03: itemPage 39% of trivial in one run, 64% and 67% alone).
+ * The trivial row is its first run.
+ */
+async function measureBracketed(
+  server: ServerUnderTest,
+  scenarios: Scenario[],
+  options: LoadOptions,
+  warmup: number,
+  counter: SqlCounter,
+): Promise<{ load: LoadResult[]; trivialRuns: number[] }> {
+  const trivial = scenarios.find((s) => s.name === 'trivial')!;
+  let before = await measure(server, trivial, options, warmup, counter);
+  const load = [before];
+  const trivialRuns = [before.requestsPerSecond];
+  for (const scenario of scenarios.filter((s) => s !== trivial)) {
+    const result = await measure(server, scenario, options, warmup, counter);
+    const after = await measure(server, trivial, options, warmup, counter);
+    result.baseline = { requestsPerSecond: (before.requestsPerSecond + after.requestsPerSecond) / 2, p99Ms: (before.p99Ms + after.p99Ms) / 2 };
+    load.push(result);
+    trivialRuns.push(after.requestsPerSecond);
+    before = after;
+  }
+  return { load, trivialRuns };
+}
+
 /** Load during an admin-triggered ITEMS retrain; the run's status is read after each measurement. */
 async function measureDuringRetrain(server: ServerUnderTest, scenarios: Scenario[], options: LoadOptions, counter: SqlCounter) {
   console.log('while retraining ITEMS:');
@@ -200,8 +228,7 @@ async function main(): Promise<void> {
     console.log(`server pid ${server.pid} at ${server.baseUrl}; ${ids.users.length} users, ${ids.items.length} items sampled`);
     const machine = describeMachine();
     const commit = describeCommit();
-    const load: LoadResult[] = [];
-    for (const scenario of scenarios) load.push(await measure(server, scenario, options, args.warmup, counter));
+    const { load, trivialRuns } = await measureBracketed(server, scenarios, options, args.warmup, counter);
     const withExperiment = measureExperiment
       ? await measureWithExperiment(server, url, recommendedItemsAsUser(ids.users, userTokens), options, args.warmup, counter)
       : null;
@@ -227,6 +254,7 @@ async function main(): Promise<void> {
       recommendationSources: sources,
       distinctIds: { users: ids.users.length, items: ids.items.length },
       load,
+      trivialRuns,
       withExperiment,
       duringRetrain,
       memory: { idle, afterLoad, afterRetrain: duringRetrain ? server.memory() : null },
@@ -241,6 +269,7 @@ async function main(): Promise<void> {
 function report(result: BenchResult, args: ReturnType<typeof parseArguments>): void {
   console.log(`\n${result.dataset}, ${result.connections} connections, ${result.durationSeconds} s per scenario\n`);
   console.log(textTable(result.load, trivialOf(result.load)));
+  if (result.trivialRuns && result.trivialRuns.length > 1) console.log(`trivial runs: ${result.trivialRuns.map((r) => r.toFixed(0)).join(', ')} req/s`);
   const experiment = result.withExperiment;
   if (experiment) {
     console.log(`\nrecommendedItems by each user, without / with an ITEMS experiment: median ratio ${(experimentRatio(experiment) * 100).toFixed(0)}%\n`);
