@@ -49,6 +49,8 @@ export interface BenchResult {
     stillRunningAtEnd: Record<string, boolean>;
     run: KindStatus['lastRun'];
     load: LoadResult[];
+    /** recommendedItems measured right before the retrain was triggered: the idle rate it is compared with. */
+    idleBefore?: LoadResult | null;
   } | null;
   memory: { idle: ServerMemory; afterLoad: ServerMemory; afterRetrain: ServerMemory | null };
 }
@@ -138,9 +140,15 @@ export function judgeTargets(result: BenchResult): Target[] {
     });
   }
   const during = result.duringRetrain?.load.find((r) => r.scenario === 'recommendedItems');
-  if (rec && during) {
-    const ratio = during.requestsPerSecond / rec.requestsPerSecond;
-    targets.push({ name: 'recommendedItems during an ITEMS retrain >= 80% of idle', status: ratio >= 0.8 ? 'met' : 'missed', detail: `${(ratio * 100).toFixed(0)}% (${during.requestsPerSecond.toFixed(0)} vs ${rec.requestsPerSecond.toFixed(0)} req/s)` });
+  const idle = result.duringRetrain?.idleBefore ?? rec;
+  if (idle && during) {
+    const ratio = during.requestsPerSecond / idle.requestsPerSecond;
+    const when = result.duringRetrain?.idleBefore ? ' right before it' : '';
+    targets.push({
+      name: 'recommendedItems during an ITEMS retrain >= 80% of idle',
+      status: ratio >= 0.8 ? 'met' : 'missed',
+      detail: `${(ratio * 100).toFixed(0)}% (${during.requestsPerSecond.toFixed(0)} vs ${idle.requestsPerSecond.toFixed(0)} req/s${when})`,
+    });
   }
   const limits: Record<string, number> = { lastfm: 20, epinions: 120 };
   const limit = limits[result.dataset];
@@ -249,7 +257,8 @@ export function markdownSection(result: BenchResult): string {
     const still = Object.entries(retrain.stillRunningAtEnd).map(([s, running]) => `${s}: ${running ? 'still running' : 'finished before the end'}`);
     lines.push(
       `While an ITEMS retrain runs (admin \`retrainModel\` right before; run ${retrain.run?.state ?? '?'} ${retrain.run?.outcome ?? ''}, ` +
-        `${retrain.run?.durationMs != null ? `${(retrain.run.durationMs / 1000).toFixed(1)} s` : 'duration unknown'}; at the end of each measurement ${still.join(', ')}):`,
+        `${retrain.run?.durationMs != null ? `${(retrain.run.durationMs / 1000).toFixed(1)} s` : 'duration unknown'}; at the end of each measurement ${still.join(', ')}` +
+        `${retrain.idleBefore ? `; recommendedItems right before it: ${retrain.idleBefore.requestsPerSecond.toFixed(0)} req/s, p99 ${ms(retrain.idleBefore.p99Ms)} ms` : ''}):`,
       '',
       markdownTable(loadRows(retrain.load, trivialOf(retrain.load))),
       '',

@@ -127,6 +127,11 @@ async function measureBracketed(
 
 /** Load during an admin-triggered ITEMS retrain; the run's status is read after each measurement. */
 async function measureDuringRetrain(server: ServerUnderTest, scenarios: Scenario[], options: LoadOptions, counter: SqlCounter) {
+  // The idle rate it is compared with, measured right before: seconds apart, not the whole
+  // run (one run's 73% of idle was the host slowing; 97% minutes later).
+  const recommended = scenarios.find((s) => s.name === 'recommendedItems');
+  if (recommended) console.log('right before the retrain:');
+  const idleBefore = recommended ? await measure(server, recommended, options, 0, counter) : null;
   console.log('while retraining ITEMS:');
   await triggerItemsRetrain(server.baseUrl, options.token);
   const load: LoadResult[] = [];
@@ -154,7 +159,7 @@ async function measureDuringRetrain(server: ServerUnderTest, scenarios: Scenario
     status = await poll();
   }
   if (!status) throw new Error('the server did not answer modelStatus before the retrain deadline');
-  return { load, stillRunningAtEnd, run: status.lastRun };
+  return { load, stillRunningAtEnd, run: status.lastRun, idleBefore };
 }
 
 /** Pairs of rows without and with an experiment: on a shared machine one pair is too noisy for a 5% question. */
