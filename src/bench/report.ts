@@ -108,7 +108,7 @@ export function judgeTargets(result: BenchResult): Target[] {
   // Latency of a run with failures describes only the requests that got through.
   const clean = rec !== undefined && rec.requests > 0 && rec.errors === 0 && rec.non2xx === 0 && rec.graphqlErrors === 0;
   const ratioTarget = (r: LoadResult | undefined, share: number) => {
-    const floor = r && baselineOf(r, trivial);
+    const floor = r?.baseline ?? trivial;
     if (!r || !floor) return;
     const ratio = r.requestsPerSecond / floor.requestsPerSecond;
     targets.push({
@@ -119,7 +119,7 @@ export function judgeTargets(result: BenchResult): Target[] {
   };
   ratioTarget(rec, 0.6);
   for (const name of ['friendSuggestions', 'similarItems', 'itemPage']) ratioTarget(result.load.find((r) => r.scenario === name), 0.5);
-  const recFloor = rec && baselineOf(rec, trivial);
+  const recFloor = rec?.baseline ?? trivial;
   if (rec && recFloor) {
     targets.push({
       name: 'recommendedItems p99 <= 2x trivial p99',
@@ -171,13 +171,9 @@ export function judgeTargets(result: BenchResult): Target[] {
   return targets;
 }
 
-/** What a row's ratios are taken against: the trivial runs around it, else the one given. */
-function baselineOf(r: LoadResult, trivial: LoadResult | undefined): { requestsPerSecond: number; p99Ms: number } | undefined {
-  return r.baseline ?? trivial;
-}
-
+/** A row's ratios are to the trivial runs around it (LoadResult.baseline), else to `fallback`. */
 function loadRows(results: LoadResult[], fallback: LoadResult | undefined): string[][] {
-  return results.map((r) => [r, baselineOf(r, fallback)] as const).map(([r, trivial]) => [
+  return results.map((r) => [r, r.baseline ?? fallback] as const).map(([r, trivial]) => [
     r.scenario,
     r.requestsPerSecond.toFixed(0),
     latency(r, 'p50Ms'),
