@@ -159,6 +159,23 @@ describe('model lifecycle', () => {
     expect(status.source).toBe('MODEL');
   });
 
+  it('does not hold a candidate to metrics the active version was measured by under an earlier recipe', async () => {
+    const prisma = t.database.db.prisma;
+    const active = await prisma.modelVersion.findFirstOrThrow({ where: { kind: 'ITEMS', status: 'ACTIVE' } });
+    const { measure, ...earlier } = active.metrics as Record<string, unknown>;
+    expect(measure).toEqual(expect.any(String));
+    // An unbeatable score under no stated measure: a comparison would refuse every candidate forever.
+    await prisma.modelVersion.update({ where: { id: active.id }, data: { metrics: { ...earlier, ndcgAt10: 1 } } });
+    const run = await train('ITEMS');
+    expect(run.outcome).toBe('PROMOTED');
+    const promoted = await prisma.modelVersion.findUniqueOrThrow({ where: { id: run.versionId! } });
+    expect(promoted.metrics).toMatchObject({ measure, active: null, activeError: expect.stringContaining('earlier recipe') });
+    // The next run compares again: the active version's metrics now carry the measure.
+    const again = await train('ITEMS');
+    const next = await prisma.modelVersion.findUniqueOrThrow({ where: { id: again.versionId! } });
+    expect(next.metrics).toMatchObject({ active: { measure, ndcgAt10: (promoted.metrics as { ndcgAt10: number }).ndcgAt10 }, activeError: null });
+  });
+
   it('trains once with two app instances on one database, and both serve the new version', async () => {
     const other = await startTestServer({ MODEL_POLL_MS: '100' }, await secondConnection(t.database));
     try {

@@ -17,7 +17,15 @@ export interface ValidationMetrics {
   ndcgAt20?: number;
   coverageAt10?: number;
   coverageAt20?: number;
+  /** What was measured, when it changed once (ITEM_MEASURE); versions are compared only under the same measure. */
+  measure?: string;
 }
+
+/**
+ * An item version is measured by its sources fitted on the fixed split's training part, in
+ * the item-item order (pipeline.ts). Until 2026-12-03 it was a separate fit with its own ranker.
+ */
+export const ITEM_MEASURE = 'carve-out sources, item-item order';
 
 /** Evaluating every user of a large dataset buys little precision; a fixed sample keeps runs short. */
 const MAX_VALIDATION_USERS = 3000;

@@ -1,8 +1,9 @@
 /**
- * One training run from a snapshot to a finished, evaluated artifact: fixed split -> train on
- * the training part -> evaluate it on the validation part, where the active version's stored
- * metrics were measured -> refit on everything. Pure computation (no database), so it runs in
- * the training process; worker.ts reads the snapshot it starts from.
+ * One training run from a snapshot to a finished, evaluated artifact: fixed split -> fit on
+ * the training part and measure that on the validation part, where the active version's
+ * stored metrics were measured -> the version that serves, fitted on everything. Pure
+ * computation (no database), so it runs in the training process; worker.ts reads the
+ * snapshot it starts from.
  */
 import { packArtifact, checksumOf, type ModelKind } from '../artifact';
 import { serializeFriendModel } from '../friends/artifact';
@@ -17,7 +18,8 @@ import { loadTf } from '../tf-backend';
 import type { Snapshot, Watermark } from '../snapshot';
 import { friendTrainingData, itemTrainingData, servingHistories } from '../model-inputs';
 import { fixedFriendSplit, fixedItemSplit } from './data';
-import { evaluateFriendModel, type ValidationMetrics } from './evaluate';
+import { evaluateFriendModel, ITEM_MEASURE, type ValidationMetrics } from './evaluate';
+import type { ItemModel } from '../items/model';
 
 /** What a run starts from once its data is read. */
 export interface PreparedJob {
@@ -88,41 +90,50 @@ export async function runTrainJob(job: PreparedJob, progress: Progress = () => {
   const s = job.snapshot;
   const dataSizes = { users: s.userIds.length, items: s.itemIds.length, interactions: s.pairUsers.length, edges: s.followFrom.length };
   const { backend } = await loadTf();
-  // Each kind compares against the active version's stored metrics; nothing reads its artifact.
-  const activeError: string | null = null;
 
   if (job.kind === 'ITEMS') {
     const split = await timed('split', () => fixedItemSplit(s));
-    const data = itemTrainingData(s, split.heldOut);
     const params = withNeighbourBudget(job.params, s.itemIds.length);
     const pool = createTrainingPool();
     const run = async () => {
-      const measured = await timed('train', () => trainItemModel(data, params as never, { pool }));
-      // The validation fifth only measures the recipe. The version that serves is trained the
-      // same way on every pair, reusing the settings tuned above; its ranker learns how the
-      // sources fitted on the training part (the measured fit's, not fitted again) predict the
-      // validation fifth, which is the same size of carve-out as tuning's own. The gate's
-      // evaluation and the refit's full fit run on the pool while this thread trains that ranker.
-      const evaluateStart = Date.now();
-      const evaluating = pool.evaluate(measured.model, s, split).then((m) => ((stageMs.evaluate = Date.now() - evaluateStart), m));
-      evaluating.catch(() => undefined);
-      const carveOut = { fit: data, validation: split.byUser, sources: measured.model };
-      const refit = await timed('refit', () => trainItemModel(itemTrainingData(s), { ...measured.report.config, tune: false }, { given: carveOut, pool }));
-      const metrics = await evaluating;
-      addParts('train', measured.report.millis);
-      addParts('refit', refit.report.millis);
+      // The settings are tuned on carve-outs of the training part; the ranker learns how the
+      // sources fitted on the training part predict the fixed validation fifth; the version
+      // that serves is fitted on every pair. The training part's sources, in the item-item
+      // order, are what the version is measured by: the ranker learned on the fifth, so it is
+      // judged by its own gate (trainer.ts), not on the fifth again. The measurement runs on
+      // the pool while the ranker trains.
+      let evaluating: Promise<ValidationMetrics> | null = null;
+      const measure = (sources: ItemModel) => {
+        const start = Date.now();
+        evaluating = pool.evaluate(sources, s, split).then((m) => ((stageMs.evaluate = Date.now() - start), m));
+        evaluating.catch(() => undefined);
+      };
+      const given = { fit: itemTrainingData(s, split.heldOut), validation: split.byUser };
+      const trained = await timed('train', () => trainItemModel(itemTrainingData(s), params as never, { given, pool, onCarveOutSources: measure }));
+      const metrics = await evaluating!;
+      addParts('train', trained.report.millis);
       // Every user's list as serving would rank it from their state in this snapshot.
-      const lists = await timed('lists', () => pool.lists(refit.model, [...servingHistories(s)]));
-      return { model: refit.model, lists, metrics };
+      const lists = await timed('lists', () => pool.lists(trained.model, [...servingHistories(s)]));
+      return { model: trained.model, lists, metrics };
     };
     const { model, lists, metrics } = await run().finally(() => pool.close());
     const artifact = await timed('serialize', () =>
       packArtifact({ kind: 'ITEMS', userIds: s.userIds, itemIds: s.itemIds, model: serializeItemModel(model, lists) }),
     );
-    // A served version has seen the validation pairs, so it is compared by the metrics its
-    // own measured fit had on the same (hash-fixed) split, not scored on them again.
-    const activeMetrics = job.activeMetrics ?? null;
-    return { artifact, checksum: checksumOf(artifact), metrics, activeMetrics, activeError, backend, dataSizes, stageMs, watermark: s.watermark };
+    // Versions measured by an earlier recipe are not comparable: none counts as active then.
+    const activeMetrics = job.activeMetrics?.measure === ITEM_MEASURE ? job.activeMetrics : null;
+    const activeError = job.activeMetrics && !activeMetrics ? 'the active version was measured by an earlier recipe' : null;
+    return {
+      artifact,
+      checksum: checksumOf(artifact),
+      metrics: { ...metrics, measure: ITEM_MEASURE },
+      activeMetrics,
+      activeError,
+      backend,
+      dataSizes,
+      stageMs,
+      watermark: s.watermark,
+    };
   }
 
   const split = await timed('split', () => fixedFriendSplit(s));
@@ -135,6 +146,7 @@ export async function runTrainJob(job: PreparedJob, progress: Progress = () => {
   // 0.590 against 0.601, seed 17). The version that serves is refitted on every edge, so,
   // as for items, the active version is compared by its measured fit's stored metrics.
   const activeMetrics = job.activeMetrics ?? null;
+  const activeError = null;
   const full = friendTrainingData(s);
   // The refit continues from the measured fit's ranker for a few epochs (trainer.ts).
   const refitOptions = { ...job.params, warmStart: { ranker: measured.ranker, epochs: WARM_REFIT_EPOCHS } };

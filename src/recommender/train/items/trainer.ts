@@ -1,9 +1,9 @@
 /**
  * Training of the item recommender (its trained form, ItemModel, is in items/model.ts).
  * Training carves a validation part out of the training pairs (each user's random or latest
- * 20%), tunes the item-item model on it, fits every source on the rest to teach the
- * ranker how the sources' evidence predicts those held-back positives, then refits every
- * source on all pairs for serving, with the tuned settings and the ranker reused as is.
+ * 20%, or the caller's), tunes the item-item model on it, fits every source on the rest to
+ * teach the ranker how the sources' evidence predicts those held-back positives, then refits
+ * every source on all pairs for serving, with the tuned settings and the ranker reused as is.
  *
  * Positives are binary here: an interaction's type and age decide only whether the pair is a
  * positive or a HIDE. Per-type and time-decayed weights measured no better than binary on
@@ -131,27 +131,27 @@ export function fitSources(
   };
 }
 
-/**
- * A validation part chosen by the caller instead of carved here: the pairs `fit` (the
- * training pairs minus `validation`) and the sources already fitted on them with the same
- * settings, so the ranker learns from them without fitting anything again.
- */
+/** A validation part chosen by the caller instead of carved here: `fit` is the training pairs minus `validation`. */
 export interface GivenCarveOut {
   fit: ItemTrainingData;
   validation: Map<number, Set<number>>;
-  sources: ItemModel;
 }
 
 export interface TrainOptions {
   given?: GivenCarveOut;
   /** Threads for the fits; without it every fit runs on this thread. */
   pool?: TrainingPool;
+  /**
+   * Called once with the sources fitted on the carve-out's fitting part (no ranker), as soon
+   * as they exist: the retrain job measures them on the validation part while the ranker trains.
+   */
+  onCarveOutSources?: (sources: ItemModel) => void;
 }
 
 export async function trainItemModel(
   input: ItemTrainingData,
   configInput: ItemModelConfigInput = {},
-  { given, pool }: TrainOptions = {},
+  { given, pool, onCarveOutSources }: TrainOptions = {},
 ): Promise<{ model: ItemModel; report: TrainReport }> {
   let config = resolveConfig(configInput);
   const data = binaryPositives(input);
@@ -172,6 +172,16 @@ export async function trainItemModel(
     return fitted;
   };
   let full = pool && !config.tune ? timedFull(config) : null;
+  const timedAsync = async <T>(name: string, run: () => T | Promise<T>): Promise<T> => {
+    const start = Date.now();
+    const out = await run();
+    millis[name] = Date.now() - start;
+    return out;
+  };
+  // The sources on a carve-out's fitting part: from its tuning fit when there is one, else
+  // fitted in full (on the pool beside the served fit, when there is a pool).
+  const fitCarveOut = (fit: ItemTrainingData, settings: ItemModelConfig, tuned?: ItemItemFit): ItemModel | Promise<ItemModel> =>
+    tuned || !pool ? fitSources(fit, settings, tuned, inverse) : pool.fitSources(fit, settings);
   const inverse = await denseInverse();
   let ranker: RankerWeights | null = null;
   let backend: string | null = null;
@@ -182,7 +192,7 @@ export async function trainItemModel(
   let rankerTemporalGain: number | null = null;
   let tuning: TuningTrial[] = [];
   let tunedFits: ItemItemFit[] = [];
-  if (config.tune || config.ranker.enabled) {
+  if (config.tune || config.ranker.enabled || onCarveOutSources) {
     // The ranker learns on, and must beat the item-item order on, a random fifth. Trained on
     // each user's latest fifth it learns "what is new now", which passes its own gate and
     // then loses a third of NDCG on a random test (MovieLens-100K: 0.31 against 0.45).
@@ -190,18 +200,26 @@ export async function trainItemModel(
       ? { fit: binaryPositives(given.fit), validation: given.validation }
       : timed('carve', () => carveValidation(data, config.seed, config.validation));
     // The judge's test may be random or each user's latest fifth: when the data has real
-    // timestamps, settings are judged on a latest-fifth carve-out too (see tuneItemItem).
-    const latest = config.validation === 'random' && hasDistinctTimes(data) ? timed('carveTemporal', () => carveValidation(data, config.seed, 'temporal')) : null;
+    // timestamps, settings are judged on a latest-fifth carve-out too (see tuneItemItem), and
+    // a ranker must not lose on one.
+    const latestOf = (pairs: ItemTrainingData) =>
+      config.validation === 'random' && hasDistinctTimes(pairs) ? timed('carveTemporal', () => carveValidation(pairs, config.seed, 'temporal')) : null;
+    const latest = latestOf(data);
     if (config.tune) {
-      const carveOuts = latest ? [{ fit, validation }, latest] : [{ fit, validation }];
+      // A given validation part teaches and gates the ranker and measures the sources; the
+      // settings are tuned as they would be on its fitting part alone, on that part's own
+      // carve-outs, so that they do not follow the given part's noise twice.
+      const own = given ? [timed('carve', () => carveValidation(fit, config.seed, config.validation)), latestOf(fit)] : [{ fit, validation }, latest];
       const start = Date.now();
-      ({ config, trials: tuning, bestFits: tunedFits } = await tuneItemItem(carveOuts, config, inverse, pool));
+      ({ config, trials: tuning, bestFits: tunedFits } = await tuneItemItem(own.filter((c) => c !== null), config, inverse, pool));
+      if (given) tunedFits = [];
       millis.tune = Date.now() - start;
       if (pool) full = timedFull(config);
     }
-    if (config.ranker.enabled) {
-      // Tuning already fitted the chosen setting on each carve-out: not fitted again.
-      const inner = given?.sources ?? timed('fitValidation', () => fitSources(fit, config, tunedFits[0], inverse));
+    // Tuning already fitted the chosen setting on each of its own carve-outs: not fitted again.
+    const inner = config.ranker.enabled || onCarveOutSources ? await timedAsync('fitValidation', () => fitCarveOut(fit, config, tunedFits[0])) : null;
+    if (inner) onCarveOutSources?.(inner);
+    if (inner && config.ranker.enabled) {
       const examples = timed('examples', () => rankerExamplesFor(inner, fit, validation, config));
       rankerExamples = examples.length;
       const start = Date.now();
