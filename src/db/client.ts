@@ -84,10 +84,13 @@ function countingPrisma(adapter: PrismaPg | PrismaPGlite): { prisma: PrismaClien
 }
 
 async function openPostgres(url: string, poolSize: number, onConnectionError: (error: Error) => void): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // Timestamp columns hold UTC without a zone (Prisma's DateTime). A session in another zone
   // would store column defaults (CURRENT_TIMESTAMP) and timestamptz values cast into them as
-  // its local time, hours away from what Prisma writes: every session is in UTC instead.
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: '-c TimeZone=UTC' });
+  // its local time, hours away from what Prisma writes: every session is in UTC instead. Set
+  // on connect rather than as a startup option, which poolers such as PgBouncer refuse; the
+  // client runs it before any query it is handed out for.
+  pool.on('connect', (client) => void client.query(`SET TIME ZONE 'UTC'`).catch(() => undefined));
   // An idle connection the server closes (restart, failover) must not crash the process; the
   // pool replaces it and the next query reports any real outage.
   pool.on('error', (error) => onConnectionError(error));
