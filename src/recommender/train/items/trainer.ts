@@ -1,9 +1,10 @@
 /**
  * Training of the item recommender (its trained form, ItemModel, is in items/model.ts).
  * Training carves a validation part out of the training pairs (each user's random or latest
- * 20%, or the caller's), tunes the item-item model on it, fits every source on the rest to
- * teach the ranker how the sources' evidence predicts those held-back positives, then refits
- * every source on all pairs for serving, with the tuned settings and the ranker reused as is.
+ * 20%, or the caller's), tunes the item-item model on it (on carve-outs of the caller's
+ * fitting part instead), fits every source on the rest to teach the ranker how the sources'
+ * evidence predicts those held-back positives, then refits every source on all pairs for
+ * serving, with the tuned settings and the ranker reused as is.
  *
  * Positives are binary here: an interaction's type and age decide only whether the pair is a
  * positive or a HIDE. Per-type and time-decayed weights measured no better than binary on
@@ -178,11 +179,11 @@ export async function trainItemModel(
     millis[name] = Date.now() - start;
     return out;
   };
+  const inverse = await denseInverse();
   // The sources on a carve-out's fitting part: from its tuning fit when there is one, else
   // fitted in full (on the pool beside the served fit, when there is a pool).
   const fitCarveOut = (fit: ItemTrainingData, settings: ItemModelConfig, tuned?: ItemItemFit): ItemModel | Promise<ItemModel> =>
     tuned || !pool ? fitSources(fit, settings, tuned, inverse) : pool.fitSources(fit, settings);
-  const inverse = await denseInverse();
   let ranker: RankerWeights | null = null;
   let backend: string | null = null;
   let rankerExamples = 0;
