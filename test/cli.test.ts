@@ -9,7 +9,7 @@ import { createLogger } from '../src/logger';
 import { trainInWorker } from '../src/recommender/train/spawn';
 import { eventually } from './faults/pg-admin';
 import { READY, serverEnv, spawnTs } from './faults/server-process';
-import { usingPostgres } from './helpers/db';
+import { describeOnPostgres } from './helpers/db';
 import { plantCommunities } from './helpers/planted';
 import { startTestServer } from './helpers/server';
 
@@ -62,7 +62,6 @@ describe('the server process', () => {
   }, 600_000);
 });
 
-const describeOnPostgres = usingPostgres() ? describe : describe.skip;
 
 describeOnPostgres('npm run train on Postgres beside a running server', () => {
   it('trains under the advisory lock and the server serves the promoted version after its next poll', async () => {

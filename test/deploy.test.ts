@@ -8,7 +8,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 
 import { mintToken } from '../src/auth';
-import { createEmptyDatabase, usingPostgres, type TestDatabase } from './helpers/db';
+import { createEmptyDatabase, describeOnPostgres, type TestDatabase } from './helpers/db';
 
 const root = path.resolve(__dirname, '..');
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
@@ -75,7 +75,7 @@ async function eventually<T>(check: () => Promise<T | null>, deadlineMs: number,
 const STATUS = `{ modelStatus { models { kind source activeVersion { id } nextScheduledRun } } }`;
 
 // The topology shares one database between processes, which embedded PGlite cannot do.
-(usingPostgres() ? describe : describe.skip)('several API processes and one trainer on one Postgres', () => {
+describeOnPostgres('several API processes and one trainer on one Postgres', () => {
   let database: TestDatabase;
   const processes: Process[] = [];
   beforeAll(async () => {

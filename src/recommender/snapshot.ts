@@ -80,7 +80,7 @@ export function sameWatermark(a: Watermark, b: Watermark): boolean {
 /**
  * A timestamp column as UTC epoch seconds, computed by Postgres. The columns hold UTC without
  * a zone (Prisma's DateTime); node-postgres would parse them as the process's local time, so
- * on a host not on UTC every time was shifted by its offset (and parsing Dates was a fifth of
+ * on a host not on UTC every time was shifted by its offset (and parsing Dates was a third of
  * the snapshot's CPU on Epinions).
  */
 const EPOCH = (column: string) => `extract(epoch FROM ${column})::float8`;

@@ -1,10 +1,8 @@
 import { openDatabase, type Database } from '../../src/db/client';
-import { admin, createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/db';
+import { admin, createTestDatabase, describeOnPostgres, type TestDatabase } from '../helpers/db';
 
-// A server or database configured for another zone: its sessions start in that zone.
-const onPostgres = usingPostgres() ? describe : describe.skip;
-
-onPostgres('database sessions on a server in another time zone', () => {
+// A database configured for another zone: its sessions start in that zone (Postgres only).
+describeOnPostgres('database sessions on a server in another time zone', () => {
   let t: TestDatabase;
   let db: Database;
   beforeAll(async () => {

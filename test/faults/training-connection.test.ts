@@ -8,12 +8,10 @@ import { LOCK_KEYS, startRetrain, type RetrainDeps } from '../../src/jobs/retrai
 import { createLogger } from '../../src/logger';
 import type { ModelKind } from '../../src/recommender/artifact';
 import { trainInWorker } from '../../src/recommender/train/spawn';
-import { usingPostgres } from '../helpers/db';
+import { describeOnPostgres } from '../helpers/db';
 import { plantCommunities, type Planted } from '../helpers/planted';
 import { iid, startTestServer, type TestServer } from '../helpers/server';
 import { eventually, terminateAllBackends, terminateLockHolder } from './pg-admin';
-
-const describeOnPostgres = usingPostgres() ? describe : describe.skip;
 
 describeOnPostgres('a database connection lost during training', () => {
   let t: TestServer;

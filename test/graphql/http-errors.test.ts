@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { startTestServer, TEST_SECRET, type TestServer } from '../helpers/server';
-import { usingPostgres } from '../helpers/db';
+import { describeOnPostgres } from '../helpers/db';
 
 async function post(url: string, body: object, headers: Record<string, string> = {}) {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
@@ -69,7 +69,7 @@ describe('rate limiting by verified identity', () => {
   });
 });
 
-(usingPostgres() ? describe : describe.skip)('database unavailable (Postgres)', () => {
+describeOnPostgres('database unavailable (Postgres)', () => {
   it('answers 503 SERVICE_UNAVAILABLE with Retry-After, and recovers', async () => {
     const t = await startTestServer({ RATE_LIMIT_PER_MINUTE: '0' });
     const user = await t.make.user();

@@ -16,6 +16,10 @@ export interface TestDatabase {
 
 export const usingPostgres = () => Boolean(process.env.DATABASE_URL);
 
+/** describe / it for what needs a Postgres server (two processes, a server setting): skipped on embedded PGlite. */
+export const describeOnPostgres = usingPostgres() ? describe : describe.skip;
+export const itOnPostgres = usingPostgres() ? it : it.skip;
+
 /** Runs `fn` on a superuser connection to the server named by DATABASE_URL. */
 export async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: process.env.DATABASE_URL });

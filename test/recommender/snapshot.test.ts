@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/db';
+import { createTestDatabase, itOnPostgres, type TestDatabase } from '../helpers/db';
 import { factories } from '../helpers/factories';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -13,10 +13,9 @@ afterAll(() => t.drop());
 
 // The process's time zone is fixed at its start, so the snapshot is taken by a child process;
 // embedded PGlite cannot be shared with one.
-const onPostgres = usingPostgres() ? it : it.skip;
 
 describe('training snapshot', () => {
-  onPostgres('reads times as UTC whatever the process time zone', async () => {
+  itOnPostgres('reads times as UTC whatever the process time zone', async () => {
     const make = factories(t.db);
     const user = await make.user();
     const created = new Date('2026-06-01T12:00:00Z');

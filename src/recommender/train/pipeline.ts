@@ -146,7 +146,6 @@ export async function runTrainJob(job: PreparedJob, progress: Progress = () => {
   // 0.590 against 0.601, seed 17). The version that serves is refitted on every edge, so,
   // as for items, the active version is compared by its measured fit's stored metrics.
   const activeMetrics = job.activeMetrics ?? null;
-  const activeError = null;
   const full = friendTrainingData(s);
   // The refit continues from the measured fit's ranker for a few epochs (trainer.ts).
   const refitOptions = { ...job.params, warmStart: { ranker: measured.ranker, epochs: WARM_REFIT_EPOCHS } };
@@ -159,5 +158,5 @@ export async function runTrainJob(job: PreparedJob, progress: Progress = () => {
   const artifact = await timed('serialize', () =>
     packArtifact({ kind: 'FRIENDS', userIds: s.userIds, itemIds: new Int32Array(0), model: serializeFriendModel(model, lists) }),
   );
-  return { artifact, checksum: checksumOf(artifact), metrics, activeMetrics, activeError, backend, dataSizes, stageMs, watermark: s.watermark };
+  return { artifact, checksum: checksumOf(artifact), metrics, activeMetrics, activeError: null, backend, dataSizes, stageMs, watermark: s.watermark };
 }

@@ -12,11 +12,10 @@ import { startSqlCounter, type SqlCounter } from '../../../src/bench/sql-counter
 import { MAX_CACHED_LISTS } from '../../../src/recommender/serve/service';
 import { ActiveModels } from '../../../src/recommender/serve/active-models';
 import { MAX_USERS } from '../../../src/recommender/serve/user-states';
-import { createTestDatabase, usingPostgres, type TestDatabase } from '../../helpers/db';
+import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../../helpers/db';
 import { plantCommunities, type Planted } from '../../helpers/planted';
 import { iid, startTestServer, uid, type TestServer } from '../../helpers/server';
 
-const describePostgres = usingPostgres() ? describe : describe.skip;
 
 const RECS = `query($id: ID!) { user(id: $id) { recommendedItems(first: 10) { source edges { score node { id title } } } } }`;
 const FRIENDS = `query($id: ID!) { user(id: $id) { friendSuggestions(first: 5) { source edges { node { id handle } } } } }`;
@@ -37,7 +36,7 @@ async function within<T>(ms: number, read: () => Promise<T>, check: (value: T) =
   return Date.now() - started;
 }
 
-describePostgres('serving from memory', () => {
+describeOnPostgres('serving from memory', () => {
   let database: TestDatabase;
   let counter: SqlCounter;
   let a: TestServer;

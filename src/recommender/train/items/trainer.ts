@@ -173,12 +173,6 @@ export async function trainItemModel(
     return fitted;
   };
   let full = pool && !config.tune ? timedFull(config) : null;
-  const timedAsync = async <T>(name: string, run: () => T | Promise<T>): Promise<T> => {
-    const start = Date.now();
-    const out = await run();
-    millis[name] = Date.now() - start;
-    return out;
-  };
   const inverse = await denseInverse();
   // The sources on a carve-out's fitting part: from its tuning fit when there is one, else
   // fitted in full (on the pool beside the served fit, when there is a pool).
@@ -218,7 +212,9 @@ export async function trainItemModel(
       if (pool) full = timedFull(config);
     }
     // Tuning already fitted the chosen setting on each of its own carve-outs: not fitted again.
-    const inner = config.ranker.enabled || onCarveOutSources ? await timedAsync('fitValidation', () => fitCarveOut(fit, config, tunedFits[0])) : null;
+    const fitStart = Date.now();
+    const inner = config.ranker.enabled || onCarveOutSources ? await fitCarveOut(fit, config, tunedFits[0]) : null;
+    millis.fitValidation = Date.now() - fitStart;
     if (inner) onCarveOutSources?.(inner);
     if (inner && config.ranker.enabled) {
       const examples = timed('examples', () => rankerExamplesFor(inner, fit, validation, config));
