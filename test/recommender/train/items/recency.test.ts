@@ -49,12 +49,12 @@ describe('recency of a user’s history', () => {
     expect(report.tuning.some((t) => 'boost' in t.setting)).toBe(false);
   });
 
-  it('tuning picks no boost that loses on either carve-out', async () => {
+  it('tuning picks no boost that loses on any carve-out', async () => {
     const { report } = await trainItemModel(data, { ranker: { enabled: false } });
-    const { lambda } = report.config.itemItem;
-    const plain = report.tuning.find((t) => t.setting.lambda === lambda && !('boost' in t.setting))!;
+    const plain = report.tuning.filter((t) => !('boost' in t.setting)).reduce((a, b) => (b.randomObjective > a.randomObjective ? b : a));
     const boosts = report.tuning.filter((t) => 'boost' in t.setting);
-    expect(plain.objectives).toHaveLength(2);
+    // Three random carve-outs (a small catalogue) and the latest fifth.
+    expect(plain.objectives).toHaveLength(4);
     expect(boosts.length).toBeGreaterThan(0);
     const chosen = boosts.find((t) => t.setting.boost === report.config.recency.boost) ?? plain;
     chosen.objectives.forEach((o, c) => expect(o).toBeGreaterThanOrEqual(plain.objectives[c]));

@@ -104,3 +104,15 @@ describe('lambda search', () => {
     expect(Math.max(...plain.map((t) => t.objective))).toBe(objective(chosen));
   });
 });
+
+describe('lambda for the served fit', () => {
+  it('is the tuned lambda scaled by the ratio of positives, tuning fits to served fit', async () => {
+    const { report } = await trainItemModel(data, { ranker: { enabled: false } });
+    const plain = report.tuning.filter((t) => !('boost' in t.setting));
+    const tuned = plain.reduce((a, b) => (b.randomObjective > a.randomObjective ? b : a)).setting.lambda;
+    const positives = data.weights.filter((w) => w > 0).length;
+    const tuningFit = carveValidation(data, resolveConfig({}).seed).fit.weights.filter((w) => w > 0).length;
+    expect(report.config.itemItem.lambda).toBeCloseTo((tuned * tuningFit) / positives, 9);
+    expect(report.config.itemItem.lambda).toBeLessThan(tuned);
+  });
+});
