@@ -378,7 +378,8 @@ function positives(data: ItemTrainingData): number {
  * 64-100; docs/evaluation.md), so a lambda is scaled by the ratio of positives.
  */
 function forPositives(config: ItemModelConfig, tuned: number, target: number): ItemModelConfig {
-  if (config.itemItem.kind !== 'ease' || tuned === target) return config;
+  // A carve-out of a tiny import can hold no positives: lambda is then used as tuned, never 0.
+  if (config.itemItem.kind !== 'ease' || tuned === target || tuned <= 0 || target <= 0) return config;
   return { ...config, itemItem: { ...config.itemItem, lambda: (config.itemItem.lambda * tuned) / target } };
 }
 
