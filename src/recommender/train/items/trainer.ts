@@ -531,19 +531,22 @@ function itemItemQuality(
     }
   };
   // Lists that each reach a quarter of the catalogue (MovieLens-100K keeps them whole) reach
-  // most items from any history: there the bookkeeping costs more than a dense pass.
-  const dense = lists.indices.length >= (numItems * numItems) / 4;
+  // most items from any history: there the lists are laid out as dense rows, which add up
+  // contiguously (the same sums in the same order: a missing neighbour adds 0) and need none
+  // of the bookkeeping below.
+  const rows = lists.indices.length >= (numItems * numItems) / 4 ? denseRows(lists, numItems) : null;
   for (const [u, held] of validation) {
     const a = byUser.indptr[u];
     const history = byUser.indices.subarray(a, byUser.indptr[u + 1]);
     const votes = recency ? Float32Array.from(history, (_, h) => recencyVote(recency.shares[a + h], recency.boost, recency.halfLife)) : undefined;
-    accumulate(lists, history, votes, scores);
-    if (dense) {
+    if (rows) {
+      addRows(rows, numItems, history, votes, scores);
       for (const i of history) scores[i] = -Infinity;
       acc.add(topK(scores, 20), held);
       scores.fill(0);
       continue;
     }
+    accumulate(lists, history, votes, scores);
     for (const i of history) {
       if (i + 1 < lists.indptr.length) for (let p = lists.indptr[i]; p < lists.indptr[i + 1]; p++) touch(lists.indices[p]);
       touch(i);
@@ -559,6 +562,25 @@ function itemItemQuality(
   }
   const r = acc.result();
   return { objective: (r.recall[10] + r.ndcg[10] + r.recall[20] + r.ndcg[20]) / 4, recall10: r.recall[10] };
+}
+
+/** accumulate over denseRows: every history item's row, weighted, into `scores`. */
+function addRows(rows: Float32Array, numItems: number, history: Int32Array, votes: Float32Array | undefined, scores: Float32Array): void {
+  for (let h = 0; h < history.length; h++) {
+    const w = votes ? votes[h] : 1;
+    const offset = history[h] * numItems;
+    if (offset < 0 || offset >= rows.length) continue;
+    for (let j = 0; j < numItems; j++) scores[j] += w * rows[offset + j];
+  }
+}
+
+/** Row i holds item i's neighbour weights at the neighbours' positions, 0 elsewhere. */
+function denseRows(lists: NeighbourLists, numItems: number): Float32Array {
+  const rows = new Float32Array(numItems * numItems);
+  for (let i = 0; i + 1 < lists.indptr.length && i < numItems; i++) {
+    for (let p = lists.indptr[i]; p < lists.indptr[i + 1]; p++) rows[i * numItems + lists.indices[p]] = lists.values[p];
+  }
+  return rows;
 }
 
 /**
