@@ -226,7 +226,7 @@ export async function trainItemModel(
       const tunedPositives = positives(first.fit);
       config = forPositives(tuned, tunedPositives, positives(data));
       innerConfig = forPositives(tuned, tunedPositives, positives(fit));
-      checks = own.flatMap((carve, c) => (carve.latest || carve === first && !given ? [] : [{ carve, settings: tuned, fitted: tunedFits[c] }]));
+      checks = own.flatMap((carve, c) => (carve.latest || (carve === first && !given) ? [] : [{ carve, settings: tuned, fitted: tunedFits[c] }]));
       if (given) tunedFits = [];
       else if (latestPart) latestFit = tunedFits[own.length - 1];
       if (pool) full = timedFull(config);
