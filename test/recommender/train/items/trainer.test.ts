@@ -116,3 +116,16 @@ describe('lambda for the served fit', () => {
     expect(report.config.itemItem.lambda).toBeLessThan(tuned);
   });
 });
+
+describe('ranker gate with a given validation part', () => {
+  it("serves a learned ranker only when it also does not lose on tuning's random carve-outs", async () => {
+    const given = carveValidation(data, 99);
+    const { model, report } = await trainItemModel(data, {}, { given });
+    // On this data the ranker passes its t gate, so the carve-out check runs.
+    expect(report.rankerImprovementT).toBeGreaterThanOrEqual(2);
+    expect(report.rankerRandomGain).not.toBeNull();
+    const learned = model.ranker !== null && model.ranker.w2.some((w) => w !== 0);
+    expect(learned).toBe(report.rankerRandomGain! >= 0 && (report.rankerTemporalGain ?? 0) >= 0);
+    expect(report.rankerBestEpoch > 0).toBe(learned);
+  });
+});
